@@ -1,0 +1,3 @@
+"""hh-brian: Hodgkin-Huxley neuron models on Brian2."""
+
+__version__ = "0.1.0"
