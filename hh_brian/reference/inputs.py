@@ -118,7 +118,8 @@ def as_current(
     if dt is None:
         raise ValueError("a sampled current array needs dt")
     if n_samples is not None and arr.shape[0] < n_samples:
-        raise ValueError(f"sampled current has {arr.shape[0]} rows, needs n_steps + 1 = "
-                         f"{n_samples}")
+        raise ValueError(
+            f"sampled current has {arr.shape[0]} rows, needs n_steps + 1 = {n_samples}"
+        )
     values = np.ascontiguousarray(np.broadcast_to(arr, (arr.shape[0], n_neurons)))
     return CurrentInput("sampled", n_neurons, values=values, dt=dt)

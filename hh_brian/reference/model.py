@@ -185,8 +185,9 @@ class ReferenceModel:
         current = self.steady_state_current(grid)
         change = np.flatnonzero(np.signbit(current[:-1]) != np.signbit(current[1:]))
         if change.size == 0:
-            raise ValueError(f"no resting potential within {REST_SEARCH_HALF_WIDTH} mV of "
-                             f"{v_guess} mV")
+            raise ValueError(
+                f"no resting potential within {REST_SEARCH_HALF_WIDTH} mV of {v_guess} mV"
+            )
         k = change[np.argmin(np.abs(grid[change] - v_guess))]
 
         def scalar_current(v: float) -> float:
@@ -211,7 +212,9 @@ class ReferenceModel:
         alpha, _ = self.rates(y[0])
         out = np.empty_like(y)
         out[0] = (
-            self.g_L * self.E_L + gk * self.E_K + gna * self.E_Na
+            self.g_L * self.E_L
+            + gk * self.E_K
+            + gna * self.E_Na
             + self.current_sign * np.asarray(i_inj, dtype=np.float64)
         ) / self.C_m
         out[1:] = alpha
@@ -237,7 +240,9 @@ class ReferenceModel:
         a = np.empty_like(y)
         b = np.empty_like(y)
         a[0] = (
-            self.g_L * self.E_L + gk * self.E_K + gna * self.E_Na
+            self.g_L * self.E_L
+            + gk * self.E_K
+            + gna * self.E_Na
             + self.current_sign * np.asarray(i_inj, dtype=np.float64)
         ) / self.C_m
         b[0] = (self.g_L + gk + gna) / self.C_m
@@ -274,7 +279,9 @@ class ReferenceModel:
         alpha, beta = self.rates(v)
         out = np.empty_like(y)
         out[0] = (
-            self.g_L * (self.E_L - v) + gk * (self.E_K - v) + gna * (self.E_Na - v)
+            self.g_L * (self.E_L - v)
+            + gk * (self.E_K - v)
+            + gna * (self.E_Na - v)
             + self.current_sign * np.asarray(i_inj, dtype=np.float64)
         ) / self.C_m
         out[1:] = alpha * (1.0 - y[1:]) - beta * y[1:]

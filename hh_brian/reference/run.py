@@ -82,12 +82,16 @@ def _initial_state(y0: ArrayLike, n_neurons: int | None) -> FloatArray:
 
 
 def _infer_n(y0: ArrayLike, i_inj: object, n_steps: int | None) -> int:
-    """Number of neurons: from ``y0`` if 2-D, else from a per-neuron current array."""
+    """Number of neurons: from ``y0`` if 2-D, else from the current (a callable is probed
+    at t = 0)."""
     y0 = np.asarray(y0)
     if y0.ndim == 2:
         return y0.shape[1]
-    if callable(i_inj) or isinstance(i_inj, CurrentInput):
-        return 1 if not isinstance(i_inj, CurrentInput) else i_inj.n_neurons
+    if isinstance(i_inj, CurrentInput):
+        return i_inj.n_neurons
+    if callable(i_inj):
+        probe = np.asarray(i_inj(0.0))
+        return probe.shape[0] if probe.ndim == 1 else 1
     arr = np.asarray(i_inj)
     if arr.ndim == 2:
         return arr.shape[1]
