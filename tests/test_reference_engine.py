@@ -394,3 +394,13 @@ def test_gold_radau_agrees_with_dop853():
 def test_reference_does_not_import_brian2():
     code = "import sys, hh_brian.reference; sys.exit('brian2' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+@pytest.mark.parametrize("module", ["rates", "model"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"hh_brian.reference.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
