@@ -1,0 +1,36 @@
+"""The committed rendered equations under ``equations/``: names, writing, checking.
+
+``hh-brian render --all --write equations/`` regenerates them; the test suite
+fails when a committed file and the renderer disagree.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hh_brian.errors import HHBrianInputError
+from hh_brian.output import write_text_atomic
+from hh_brian.presets import PRESETS, Preset
+from hh_brian.render import render
+
+SUFFIX = ".eqs"
+
+
+def equation_file_name(preset: Preset) -> str:
+    """File name of a preset's rendered equations, e.g. ``dayan_abbott.eqs``."""
+    return f"{preset.name}{SUFFIX}"
+
+
+def expected_files() -> dict[str, str]:
+    """File name -> text, for every built-in preset."""
+    return {equation_file_name(p): render(p).file_text() for p in PRESETS.values()}
+
+
+def write_equation_files(folder: str | Path) -> list[Path]:
+    """(Re)write the rendered equations of every built-in preset into *folder*."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise HHBrianInputError(
+            f"render --write: folder {str(folder)!r} does not exist; create it first"
+        )
+    return [write_text_atomic(folder / name, text) for name, text in expected_files().items()]

@@ -1,0 +1,33 @@
+"""Exceptions raised at hh-brian's interfaces.
+
+Every message names the culprit, says what was expected and suggests a fix,
+so the command line can print it as one line and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class HHBrianInputError(ValueError):
+    """Bad input from the user: wrong units, impossible values, unknown names."""
+
+
+class SimulationBlowUpError(ArithmeticError):
+    """A numerical integration produced NaN/Inf or left the gates' range [0, 1]."""
+
+
+def closest_names(name: str, candidates: Iterable[str], n: int = 3) -> str:
+    """Return a "did you mean ...?" hint for *name* among *candidates*.
+
+    >>> closest_names("g_na", ["g_Na", "g_K", "E_Na"])
+    " Did you mean 'g_Na'?"
+    """
+    candidates = list(candidates)
+    lowered = {c.lower(): c for c in candidates}
+    matches = difflib.get_close_matches(name.lower(), list(lowered), n=n, cutoff=0.5)
+    if not matches:
+        return ""
+    quoted = " or ".join(repr(lowered[m]) for m in matches)
+    return f" Did you mean {quoted}?"

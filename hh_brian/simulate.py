@@ -1,0 +1,293 @@
+"""Run a preset in Brian2: build the NeuronGroup and monitors, integrate, check, return.
+
+The compiled ``cython`` target is the default: Brian2's ``numpy`` target spends
+~40 us per neuron-step on these equations (FACTS.md).  The integration method
+is always passed explicitly, because NeuronGroup's default chain would silently
+pick forward Euler for Hodgkin-Huxley.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from brian2 import (
+    Network,
+    NeuronGroup,
+    Quantity,
+    SpikeMonitor,
+    StateMonitor,
+    TimedArray,
+    amp,
+    get_dimensions,
+    meter,
+    ms,
+    prefs,
+    second,
+)
+
+from hh_brian.errors import HHBrianInputError, SimulationBlowUpError
+from hh_brian.expressions import dimension_name
+from hh_brian.kinetics import resting_state
+from hh_brian.presets import GATES, Preset
+from hh_brian.render import STIMULUS_PARAMETER, STIMULUS_TIMED, STIMULUS_TIMED_2D, render
+
+#: Integration methods hh-brian passes to Brian2 (each is always explicit).
+BRIAN2_METHODS = ("exponential_euler", "rk4", "euler")
+#: Brian2 code-generation targets for the runtime device.
+TARGETS = ("cython", "numpy")
+STATE_VARIABLES = ("v", *GATES)
+#: Gates may leave [0, 1] by this much (round-off) before a run counts as blown up.
+GATE_SLACK = 1e-9
+
+
+@dataclass
+class SimulationResult:
+    """Traces and spikes of one run, with units.
+
+    Attributes
+    ----------
+    preset : Preset
+    method : str
+    dt : Quantity
+    t : Quantity
+        Sample times, one per step: 0, dt, ..., (n_steps - 1)*dt.
+    traces : dict[str, Quantity]
+        ``v`` (volt, preset's convention) and the gates n, m, h, each of shape
+        (n_recorded, n_steps).
+    recorded : ndarray
+        Indices of the recorded neurons.
+    spike_indices : ndarray
+    spike_times : Quantity
+        All spikes of all neurons (threshold crossings in the depolarising sense).
+    n_neurons : int
+    wall_time : float
+        Seconds spent in ``Network.run`` (code generation included on first use).
+    info : dict
+        Engine, target and other provenance.
+    """
+
+    preset: Preset
+    method: str
+    dt: Quantity
+    t: Quantity
+    traces: dict[str, Quantity]
+    recorded: np.ndarray
+    spike_indices: np.ndarray
+    spike_times: Quantity
+    n_neurons: int
+    wall_time: float
+    info: dict[str, object] = field(default_factory=dict)
+
+    def spikes_of(self, neuron: int = 0) -> Quantity:
+        """Spike times of one neuron (second)."""
+        return self.spike_times[self.spike_indices == neuron]
+
+    @property
+    def v(self) -> Quantity:
+        """Membrane potential traces in the preset's convention (volt)."""
+        return self.traces["v"]
+
+
+def coerce_current(preset: Preset, current: Quantity, *, what: str = "current") -> Quantity:
+    """Express an injected current in the units the preset's equations take.
+
+    A density (A/m^2) is accepted by every preset; an absolute current (A) only
+    by presets with an ``area``, which turn densities into currents by
+    multiplying with the area.
+
+    >>> from brian2 import uA, cm
+    >>> from hh_brian.presets import get_preset
+    >>> coerce_current(get_preset("traub_miles"), 1 * uA / cm**2)
+    0.2 * nampere
+    """
+    dims = get_dimensions(current)
+    density = get_dimensions(amp / meter**2)
+    absolute = get_dimensions(amp)
+    if dims is density:
+        return current * preset.parameters["area"] if preset.has_area else current
+    if dims is absolute:
+        if preset.has_area:
+            return current
+        raise HHBrianInputError(
+            f"{what}: {current!r} is an absolute current but preset {preset.name!r} is per "
+            "area; give a density such as '10*uA/cm**2', or give the preset an area "
+            "(--set area=20000*um**2)"
+        )
+    example = "'10*uA/cm**2'" + (" or '0.5*nA'" if preset.has_area else "")
+    raise HHBrianInputError(
+        f"{what}: {current!r} is {dimension_name(dims)}; expected a current "
+        f"density{' or a current' if preset.has_area else ''}, e.g. {example}"
+    )
+
+
+def check_time_step(dt: Quantity, duration: Quantity) -> int:
+    """Validate *dt* and *duration* (both times, positive, finite); return n_steps."""
+    for name, value, example in (("dt", dt, "'0.01*ms'"), ("duration", duration, "'100*ms'")):
+        if get_dimensions(value) is not get_dimensions(second):
+            raise HHBrianInputError(
+                f"{name}: {value!r} is not a time; give it with units, e.g. {example}"
+            )
+        magnitude = float(value / second)
+        if not np.isfinite(magnitude) or magnitude <= 0:
+            raise HHBrianInputError(f"{name}: must be positive and finite, got {value!r}")
+    if dt > duration:
+        raise HHBrianInputError(
+            f"dt: {dt!r} is longer than the duration {duration!r}; use a smaller dt"
+        )
+    return int(round(float(duration / dt)))
+
+
+def simulate(
+    preset: Preset,
+    *,
+    current: Quantity | TimedArray,
+    duration: Quantity,
+    dt: Quantity = 0.01 * ms,
+    method: str = "exponential_euler",
+    n_neurons: int | None = None,
+    record: bool | np.ndarray | list[int] = True,
+    initial_state: dict[str, Quantity] | None = None,
+    target: str = "cython",
+    check: bool = True,
+) -> SimulationResult:
+    """Integrate *preset* with Brian2's runtime device.
+
+    Parameters
+    ----------
+    preset : Preset
+    current : Quantity or TimedArray
+        Physical injected current (positive depolarises): a density or, for
+        presets with an area, an absolute current.  A scalar, one value per
+        neuron, or a TimedArray (1-D: the same for all neurons; 2-D: one
+        column per neuron).
+    duration, dt : Quantity
+        Simulated time and time step.
+    method : {'exponential_euler', 'rk4', 'euler'}
+    n_neurons : int, optional
+        Defaults to the number of currents given (1 for a scalar).
+    record : bool or indices
+        Which neurons' traces to record (every step).
+    initial_state : dict, optional
+        ``v, n, m, h``; defaults to the preset's computed resting state.
+    target : {'cython', 'numpy'}
+        Brian2 code-generation target.
+    check : bool
+        Raise :class:`SimulationBlowUpError` if the run produced NaN/Inf or
+        gates outside [0, 1].
+
+    Returns
+    -------
+    SimulationResult
+    """
+    if method not in BRIAN2_METHODS:
+        raise HHBrianInputError(
+            f"unknown method {method!r}; use one of {', '.join(BRIAN2_METHODS)}"
+        )
+    if target not in TARGETS:
+        raise HHBrianInputError(f"unknown target {target!r}; use one of {', '.join(TARGETS)}")
+    n_steps = check_time_step(dt, duration)
+
+    namespace: dict[str, object] = {}
+    if isinstance(current, TimedArray):
+        stimulus = STIMULUS_TIMED_2D if current.values.ndim == 2 else STIMULUS_TIMED
+        coerce_current(preset, Quantity(1, dim=current.dim), what="current")  # unit check only
+        namespace["I_stim"] = current
+        n_default = current.values.shape[1] if current.values.ndim == 2 else 1
+        constant = None
+    else:
+        stimulus = STIMULUS_PARAMETER
+        constant = coerce_current(preset, Quantity(current))
+        n_default = int(np.size(constant))
+    n_neurons = n_default if n_neurons is None else int(n_neurons)
+    if n_neurons < 1:
+        raise HHBrianInputError(f"n_neurons must be at least 1, got {n_neurons}")
+
+    model = render(preset, stimulus=stimulus)
+    namespace.update(model.namespace)
+    prefs.codegen.target = target
+    group = NeuronGroup(
+        n_neurons,
+        model.equations,
+        threshold=model.threshold,
+        refractory=model.refractory,
+        method=method,
+        namespace=namespace,
+        dt=dt,
+        name="hh",
+    )
+    state = initial_state or resting_state(preset)
+    for name in STATE_VARIABLES:
+        setattr(group, name, state[name])
+    if constant is not None:
+        group.I_inj = constant
+
+    indices = _record_indices(record, n_neurons)
+    state_monitor = StateMonitor(group, list(STATE_VARIABLES), record=indices, dt=dt)
+    spike_monitor = SpikeMonitor(group)
+    network = Network(group, state_monitor, spike_monitor)
+    started = time.perf_counter()
+    network.run(n_steps * dt, namespace=namespace)
+    wall = time.perf_counter() - started
+
+    traces = {name: getattr(state_monitor, name)[:] for name in STATE_VARIABLES}
+    traces = {k: (v if k == "v" else np.asarray(v)) for k, v in traces.items()}
+    result = SimulationResult(
+        preset=preset,
+        method=method,
+        dt=dt,
+        t=state_monitor.t[:],
+        traces=traces,
+        recorded=np.asarray(indices, dtype=int),
+        spike_indices=np.asarray(spike_monitor.i[:]),
+        spike_times=spike_monitor.t[:],
+        n_neurons=n_neurons,
+        wall_time=wall,
+        info={"engine": "brian2", "target": target, "n_steps": n_steps},
+    )
+    if check:
+        final = {name: np.asarray(getattr(group, name)[:]) for name in STATE_VARIABLES}
+        check_finite(result, final)
+    return result
+
+
+def _record_indices(record: bool | np.ndarray | list[int], n_neurons: int) -> np.ndarray:
+    if record is True:
+        return np.arange(n_neurons)
+    if record is False:
+        return np.array([], dtype=int)
+    indices = np.asarray(record, dtype=int)
+    if indices.size and (indices.min() < 0 or indices.max() >= n_neurons):
+        raise HHBrianInputError(
+            f"record: indices must lie in [0, {n_neurons - 1}], got {indices.tolist()}"
+        )
+    return indices
+
+
+def check_finite(result: SimulationResult, final_state: dict[str, np.ndarray]) -> None:
+    """Raise :class:`SimulationBlowUpError` naming method, dt and time of a blow-up."""
+    bad_time = None
+    if result.recorded.size:
+        bad = np.zeros(result.t.shape, dtype=bool)
+        for name in STATE_VARIABLES:
+            values = np.asarray(result.traces[name])
+            step_bad = ~np.isfinite(values)
+            if name in GATES:
+                step_bad |= (values < -GATE_SLACK) | (values > 1 + GATE_SLACK)
+            bad |= step_bad.any(axis=0)
+        if bad.any():
+            bad_time = result.t[np.argmax(bad)]
+    final_bad = any(
+        (~np.isfinite(values)).any()
+        or (name in GATES and ((values < -GATE_SLACK) | (values > 1 + GATE_SLACK)).any())
+        for name, values in final_state.items()
+    )
+    if bad_time is None and not final_bad:
+        return
+    when = f"at t = {float(bad_time / ms):.6g} ms" if bad_time is not None else "by the end"
+    raise SimulationBlowUpError(
+        f"{result.method} with dt = {float(result.dt / ms):g} ms blew up {when} "
+        f"(preset {result.preset.name}: NaN/Inf or a gate outside [0, 1]); "
+        f"use a smaller dt or method exponential_euler"
+    )
