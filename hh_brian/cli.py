@@ -96,7 +96,20 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--plot", help="figure file (.png, .svg or .pdf)")
     _add_set(simulate)
 
+    for module in command_modules():
+        module.add_parser(sub)
     return parser
+
+
+#: Subcommands that live in their own modules under ``hh_brian/commands/``; each
+#: defines ``NAME``, ``add_parser(subparsers)`` and ``run(args) -> int``.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
+def command_modules() -> list:
+    import importlib
+
+    return [importlib.import_module(f"hh_brian.commands.{name}") for name in COMMAND_MODULES]
 
 
 @command("presets")
@@ -156,7 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hh-brian`` command; returns the exit status."""
     try:
         args = build_parser().parse_args(argv)
-        return _COMMANDS[args.command](args)
+        handlers = {**_COMMANDS, **{m.NAME: m.run for m in command_modules()}}
+        return handlers[args.command](args)
     except HHBrianInputError as exc:
         print(f"hh-brian: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
