@@ -100,8 +100,9 @@ class CellModel:
 
         def fn(v):
             with np.errstate(all="ignore"):
-                return phi * eval(code, {"__builtins__": {}}, {"v": v, "exp": np.exp,
-                                                               "exprel": exprel})
+                return phi * eval(
+                    code, {"__builtins__": {}}, {"v": v, "exp": np.exp, "exprel": exprel}
+                )
 
         return fn
 
@@ -121,8 +122,11 @@ class CellModel:
     def ionic_current(self, v: float, gates: Mapping[str, float]) -> float:
         """Outward ionic current density (µA/cm²) at *v* (mV)."""
         m, h, n = (gates[g] for g in GATES)
-        return (self.g_Na * m**3 * h * (v - self.E_Na) + self.g_K * n**4 * (v - self.E_K)
-                + self.g_L * (v - self.E_L))
+        return (
+            self.g_Na * m**3 * h * (v - self.E_Na)
+            + self.g_K * n**4 * (v - self.E_K)
+            + self.g_L * (v - self.E_L)
+        )
 
     def resting_state(self) -> dict[str, float]:
         """V (mV) with I_ion(V, x_inf(V)) = 0 within 5 mV of ``v_rest_guess``, x_inf there.
@@ -154,6 +158,7 @@ class CellModel:
 # --------------------------------------------------------------------------------------
 # Brian2 rate text -> plain (mV, ms) text
 # --------------------------------------------------------------------------------------
+
 
 def _unit_scale(unit) -> float:
     """Value of a quantity in the (mV, ms) system: mV -> 1, second -> 1000, Hz -> 1e-3.

@@ -50,8 +50,11 @@ HH_PSC_ALPHA_RATES = {
 }
 
 #: Kinetics each NEST model reproduces exactly.
-EXPRESSIBLE = {"neuron_hh": "hh_psc_alpha", "hh1952": "hh_psc_alpha",
-               "traub_miles": "hh_cond_exp_traub"}
+EXPRESSIBLE = {
+    "neuron_hh": "hh_psc_alpha",
+    "hh1952": "hh_psc_alpha",
+    "traub_miles": "hh_cond_exp_traub",
+}
 #: Closest NEST model for the rest, with what differs.
 CLOSEST = {
     "dayan_abbott": ("hh_psc_alpha", "beta_m uses 1/18 per mV, not 0.0556"),
@@ -59,7 +62,9 @@ CLOSEST = {
     "pyramidal": ("hh_psc_alpha", "squid rates, not the pyramidal-cell rates"),
     "dayan_abbott_thermodynamic_n": ("hh_psc_alpha", "HH's n-gate rates, not exponential ones"),
 }
-SCHEME = "GSL RKF45, adaptive (abs. tol. 1e-3 on all states, rel. tol. 0) within each resolution step"
+SCHEME = (
+    "GSL RKF45, adaptive (abs. tol. 1e-3 on all states, rel. tol. 0) within each resolution step"
+)
 
 
 def implemented_model(preset, *, approximate: bool = False) -> tuple[str, CellModel, list[str]]:
@@ -76,8 +81,10 @@ def implemented_model(preset, *, approximate: bool = False) -> tuple[str, CellMo
         nest_model = EXPRESSIBLE[kinetics]
     else:
         if kinetics in EXPRESSIBLE:
-            nest_model, why = EXPRESSIBLE[kinetics], (
-                f"NEST's models have no temperature factor (phi = {model.phi:.6g} here)")
+            nest_model, why = (
+                EXPRESSIBLE[kinetics],
+                (f"NEST's models have no temperature factor (phi = {model.phi:.6g} here)"),
+            )
         else:
             nest_model, why = CLOSEST.get(kinetics, ("hh_psc_alpha", "user-defined rates"))
         if not approximate:
@@ -85,11 +92,13 @@ def implemented_model(preset, *, approximate: bool = False) -> tuple[str, CellMo
                 f"NEST cannot express preset {model.name!r} (kinetics {kinetics!r}): its closest "
                 f"model is {nest_model!r}, where {why}. NEST expresses exactly: "
                 f"{', '.join(sorted(EXPRESSIBLE))} at phi = 1. Pass approximate=True to run "
-                f"{nest_model!r} with the preset's parameters anyway, or use NEURON or MOOSE.")
+                f"{nest_model!r} with the preset's parameters anyway, or use NEURON or MOOSE."
+            )
         notes.append(f"APPROXIMATE: {nest_model} used for {model.name!r}; {why}.")
     if nest_model == "hh_psc_alpha":
-        model = replace(model, rate_text=dict(HH_PSC_ALPHA_RATES), q10=1.0,
-                        celsius=model.celsius_ref)
+        model = replace(
+            model, rate_text=dict(HH_PSC_ALPHA_RATES), q10=1.0, celsius=model.celsius_ref
+        )
     elif abs(model.phi - 1.0) > 1e-12:
         model = replace(model, q10=1.0, celsius=model.celsius_ref)
     if model.convention == "hh1952":
@@ -130,8 +139,7 @@ def run(
     if hasattr(nest, "VerbosityLevel"):
         nest.verbosity = nest.VerbosityLevel.ERROR
     tics = max(1000, int(round(10.0 / dt_ms)) * 100)
-    nest.SetKernelStatus({"tics_per_ms": tics, "resolution": dt_ms,
-                          "local_num_threads": 1})
+    nest.SetKernelStatus({"tics_per_ms": tics, "resolution": dt_ms, "local_num_threads": 1})
     # The multimeter hands data over once per min_delay slice; with the default
     # 1 ms the last slice of the run is lost unless min_delay = resolution.
     nest.SetKernelStatus({"min_delay": dt_ms, "max_delay": dt_ms})
@@ -141,8 +149,13 @@ def run(
         "g_Na": model.g_Na * area * 1e6,
         "g_K": model.g_K * area * 1e6,
         "g_L": model.g_L * area * 1e6,
-        "E_Na": model.E_Na, "E_K": model.E_K, "E_L": model.E_L,
-        "V_m": state["v"], "Act_m": state["m"], "Inact_h": state["h"], "Act_n": state["n"],
+        "E_Na": model.E_Na,
+        "E_K": model.E_K,
+        "E_L": model.E_L,
+        "V_m": state["v"],
+        "Act_m": state["m"],
+        "Inact_h": state["h"],
+        "Act_n": state["n"],
     }
     if nest_model == "hh_cond_exp_traub":
         params["V_T"] = model.extra["V_T"]

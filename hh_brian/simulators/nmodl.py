@@ -106,18 +106,25 @@ UNITSON
 def render(model: CellModel) -> tuple[str, str]:
     """(suffix, NMODL text) for *model*; the suffix carries the text's hash."""
     functions = []
-    for name, text in sorted(model.rate_text.items()):
+    for name in sorted(model.rate_text):
         body = model.nmodl_rate(name).replace("exprel(", "hhb_exprel(")
         functions.append(f"FUNCTION {name}(v) {{\n    {name} = {body}\n}}")
-    initial = "\n".join(
-        f"    {g} = alpha_{g}(v)/(alpha_{g}(v) + beta_{g}(v))" for g in GATES)
+    initial = "\n".join(f"    {g} = alpha_{g}(v)/(alpha_{g}(v) + beta_{g}(v))" for g in GATES)
     derivatives = "\n".join(
-        f"    {g}' = phi*(alpha_{g}(v)*(1 - {g}) - beta_{g}(v)*{g})" for g in GATES)
+        f"    {g}' = phi*(alpha_{g}(v)*(1 - {g}) - beta_{g}(v)*{g})" for g in GATES
+    )
     fields = dict(
-        name=model.name, kinetics=model.kinetics,
-        gnabar=model.g_Na * 1e-3, gkbar=model.g_K * 1e-3, gl=model.g_L * 1e-3, el=model.E_L,
-        q10=model.q10, celsius_ref=model.celsius_ref,
-        initial=initial, derivatives=derivatives, functions="\n\n".join(functions),
+        name=model.name,
+        kinetics=model.kinetics,
+        gnabar=model.g_Na * 1e-3,
+        gkbar=model.g_K * 1e-3,
+        gl=model.g_L * 1e-3,
+        el=model.E_L,
+        q10=model.q10,
+        celsius_ref=model.celsius_ref,
+        initial=initial,
+        derivatives=derivatives,
+        functions="\n\n".join(functions),
     )
     probe = _TEMPLATE.format(suffix="SUFFIX_PLACEHOLDER", **fields)
     digest = hashlib.sha256(probe.encode()).hexdigest()[:12]
@@ -139,7 +146,8 @@ def nrnivmodl_path() -> str:
     if found is None:
         raise FileNotFoundError(
             "nrnivmodl not found next to the Python interpreter or on PATH; it ships with "
-            "`pip install neuron==9.0.2` and needs make and g++")
+            "`pip install neuron==9.0.2` and needs make and g++"
+        )
     return found
 
 
@@ -152,14 +160,17 @@ def compile_mechanism(model: CellModel) -> tuple[str, Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"{suffix}.", dir=target.parent))
     (work / f"{suffix}.mod").write_text(text)
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}"
-               f"{os.environ.get('PATH', '')}")
-    proc = subprocess.run([nrnivmodl_path(), "."], cwd=work, capture_output=True, text=True,
-                          env=env, timeout=300)
+    env = dict(
+        os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    )
+    proc = subprocess.run(
+        [nrnivmodl_path(), "."], cwd=work, capture_output=True, text=True, env=env, timeout=300
+    )
     if proc.returncode != 0:
         raise RuntimeError(
             f"nrnivmodl failed for {suffix} (needs make and g++):\n{proc.stdout[-2000:]}\n"
-            f"{proc.stderr[-2000:]}")
+            f"{proc.stderr[-2000:]}"
+        )
     try:
         work.rename(target)  # atomic; a concurrent build that won the race is kept
     except OSError:

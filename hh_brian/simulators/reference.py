@@ -53,10 +53,17 @@ def spike_times(t_ms: np.ndarray, v_mV: np.ndarray, threshold_mV: float) -> np.n
 
 def rhs(model: CellModel, current_density_uA_cm2: float):
     """dy/dt for y = (v, m, h, n) in mV and 1/ms."""
-    am, bm, ah, bh, an, bn = (model.scalar_rate(f"{k}_{g}") for g in "mhn"
-                              for k in ("alpha", "beta"))
-    g_na, g_k, g_l, e_na, e_k, e_l = (model.g_Na, model.g_K, model.g_L, model.E_Na,
-                                      model.E_K, model.E_L)
+    am, bm, ah, bh, an, bn = (
+        model.scalar_rate(f"{k}_{g}") for g in "mhn" for k in ("alpha", "beta")
+    )
+    g_na, g_k, g_l, e_na, e_k, e_l = (
+        model.g_Na,
+        model.g_K,
+        model.g_L,
+        model.E_Na,
+        model.E_K,
+        model.E_L,
+    )
     c_m = model.C_m
 
     def f(_t, y):
@@ -90,9 +97,16 @@ def reference_trace(
     n = int(round(duration_ms / dt_ms))
     t_eval = np.arange(n + 1) * dt_ms
     start = time.perf_counter()
-    sol = solve_ivp(rhs(model, current_density_uA_cm2), (0.0, n * dt_ms),
-                    [y0["v"], y0["m"], y0["h"], y0["n"]], method=REFERENCE_METHOD,
-                    rtol=REFERENCE_RTOL, atol=REFERENCE_ATOL, t_eval=t_eval, events=crossing)
+    sol = solve_ivp(
+        rhs(model, current_density_uA_cm2),
+        (0.0, n * dt_ms),
+        [y0["v"], y0["m"], y0["h"], y0["n"]],
+        method=REFERENCE_METHOD,
+        rtol=REFERENCE_RTOL,
+        atol=REFERENCE_ATOL,
+        t_eval=t_eval,
+        events=crossing,
+    )
     wall = time.perf_counter() - start
     if not sol.success:
         raise RuntimeError(f"reference integration failed: {sol.message}")
