@@ -140,6 +140,10 @@ class Preset:
     kinetics : str or None
         Name of the built-in rate set (used by the independent NumPy reference);
         ``None`` once a rate has been replaced by a user expression.
+    length_unit : str
+        ``"cm"`` or ``"mm"``: the unit densities are shown in.
+    base_kinetics : str or None
+        The built-in rate set this preset started from (kept after ``with_rates``).
     notes : tuple of str
         Where the preset departs from its source, and why.
     """
@@ -154,8 +158,11 @@ class Preset:
     kinetics: str | None
     notes: tuple[str, ...] = field(default_factory=tuple)
     length_unit: str = "cm"
+    base_kinetics: str | None = None
 
     def __post_init__(self) -> None:
+        if self.base_kinetics is None:
+            object.__setattr__(self, "base_kinetics", self.kinetics)
         object.__setattr__(self, "parameters", _frozen_mapping(self.parameters))
         object.__setattr__(self, "rates", _frozen_mapping(self.rates))
         missing = set(CORE_PARAMETERS) - set(self.parameters)
@@ -654,3 +661,11 @@ __all__ = [
     "get_preset",
     "validate_parameter",
 ]
+
+
+def custom_rate_names(preset: Preset) -> tuple[str, ...]:
+    """Rates of *preset* that differ from its built-in base kinetics' text."""
+    base = next((p for p in PRESETS.values() if p.kinetics == preset.base_kinetics), None)
+    if base is None:
+        return RATE_NAMES
+    return tuple(name for name in RATE_NAMES if preset.rates[name] != base.rates[name])
