@@ -172,13 +172,24 @@ def simulate_reference(
     model = reference_model(preset)
     i_inj = reference_current(preset, current, dt, n_steps)
     y0 = initial_vector(preset, initial_state)
-    n = n_neurons or (i_inj.shape[-1] if np.ndim(i_inj) >= 1 and not isinstance(
-        current, TimedArray) else (i_inj.shape[1] if np.ndim(i_inj) == 2 else 1))
+    n = n_neurons or (
+        i_inj.shape[-1]
+        if np.ndim(i_inj) >= 1 and not isinstance(current, TimedArray)
+        else (i_inj.shape[1] if np.ndim(i_inj) == 2 else 1)
+    )
     y0 = np.repeat(y0[:, None], n, axis=1)
     threshold = float(preset.parameters["V_spike"] / mV)
     try:
-        run = integrate(model, y0, dt_ms, n_steps, method=method, i_inj=i_inj, record=record,
-                        threshold=threshold)
+        run = integrate(
+            model,
+            y0,
+            dt_ms,
+            n_steps,
+            method=method,
+            i_inj=i_inj,
+            record=record,
+            threshold=threshold,
+        )
     except IntegrationError as exc:
         raise SimulationBlowUpError(f"reference engine: {exc}") from None
     indices, times = [], []
@@ -204,5 +215,3 @@ def simulate_reference(
         wall_time=float("nan"),
         info={"engine": "reference", "interpolated_spikes_ms": run.spike_times},
     )
-
-

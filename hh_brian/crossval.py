@@ -181,7 +181,11 @@ def roundoff_tolerance(
 
 
 def compare_method(
-    preset: Preset, current: Quantity, duration: Quantity, dt: Quantity, method: str,
+    preset: Preset,
+    current: Quantity,
+    duration: Quantity,
+    dt: Quantity,
+    method: str,
     amplification: float,
 ) -> MethodAgreement:
     """Run both engines with *method* and compare every state at every step."""
@@ -199,24 +203,43 @@ def compare_method(
         np.all(np.abs(ours.spike_times - ref.spike_times) < 0.5 * dt)
     )
     return MethodAgreement(
-        method=method, dt=dt, max_dv=max_dv, max_dgate=max_dgate, tolerance_v=tol_v,
-        tolerance_gate=tol_gate, spikes_brian2=len(ours.spike_times),
-        spikes_reference=len(ref.spike_times), spike_times_equal=same_times,
-        brian2_wall_s=brian2_wall, reference_wall_s=reference_wall,
+        method=method,
+        dt=dt,
+        max_dv=max_dv,
+        max_dgate=max_dgate,
+        tolerance_v=tol_v,
+        tolerance_gate=tol_gate,
+        spikes_brian2=len(ours.spike_times),
+        spikes_reference=len(ref.spike_times),
+        spike_times_equal=same_times,
+        brian2_wall_s=brian2_wall,
+        reference_wall_s=reference_wall,
     )
 
 
 def _gold(preset: Preset, current: Quantity, t_end_ms: float, t_eval: np.ndarray):
     model = reference_model(preset)
     i_inj = float(np.asarray(reference_current(preset, current, 1 * ms, 1)))
-    return solve_gold(model, initial_vector(preset), t_end_ms, i_inj=i_inj, t_eval=t_eval,
-                      rtol=1e-12, atol=1e-12,
-                      threshold=float(preset.parameters["V_spike"] / mV))
+    return solve_gold(
+        model,
+        initial_vector(preset),
+        t_end_ms,
+        i_inj=i_inj,
+        t_eval=t_eval,
+        rtol=1e-12,
+        atol=1e-12,
+        threshold=float(preset.parameters["V_spike"] / mV),
+    )
 
 
 def observed_order(
-    preset: Preset, method: str, *, engine: str = "brian2", current: Quantity | None = None,
-    dts_ms: tuple[float, ...] | None = None, window_ms: float = ORDER_WINDOW_MS,
+    preset: Preset,
+    method: str,
+    *,
+    engine: str = "brian2",
+    current: Quantity | None = None,
+    dts_ms: tuple[float, ...] | None = None,
+    window_ms: float = ORDER_WINDOW_MS,
 ) -> OrderEstimate:
     """Slope of log(max|V - V_gold|) against log(dt) over *dts_ms* on the window.
 
@@ -233,17 +256,23 @@ def observed_order(
         stride = int(round(coarsest / dt_ms))
         duration = (window_ms + coarsest) * ms
         if engine == "brian2":
-            run = simulate(preset, current=current, duration=duration, dt=dt_ms * ms,
-                           method=method)
+            run = simulate(preset, current=current, duration=duration, dt=dt_ms * ms, method=method)
         else:
-            run = simulate_reference(preset, current=current, duration=duration,
-                                     dt=dt_ms * ms, method=method)
+            run = simulate_reference(
+                preset, current=current, duration=duration, dt=dt_ms * ms, method=method
+            )
         v = np.asarray(run.v[0] / mV)[::stride][: t_eval.size]
         errors.append(float(np.max(np.abs(v - gold))))
     slope = float(np.polyfit(np.log(dts), np.log(errors), 1)[0])
     declared = INTEGRATORS[method].order
-    return OrderEstimate(engine=engine, method=method, declared=declared, dts_ms=tuple(dts),
-                         errors_mV=tuple(errors), observed=slope)
+    return OrderEstimate(
+        engine=engine,
+        method=method,
+        declared=declared,
+        dts_ms=tuple(dts),
+        errors_mV=tuple(errors),
+        observed=slope,
+    )
 
 
 def spike_timing(
@@ -256,9 +285,14 @@ def spike_timing(
     times = np.asarray(run.spikes_of(0) / ms)
     n = min(times.size, gold_times.size)
     error = np.abs(times[:n] - gold_times[:n]) if n else np.array([np.nan])
-    return SpikeTimingCheck(method=method, engine="brian2", n_spikes=int(times.size),
-                            n_gold=int(gold_times.size), mean_error_ms=float(np.mean(error)),
-                            max_error_ms=float(np.max(error)))
+    return SpikeTimingCheck(
+        method=method,
+        engine="brian2",
+        n_spikes=int(times.size),
+        n_gold=int(gold_times.size),
+        mean_error_ms=float(np.mean(error)),
+        max_error_ms=float(np.max(error)),
+    )
 
 
 def _default_current(preset: Preset) -> Quantity:
@@ -288,9 +322,13 @@ def cross_validate(
         With ``passed`` True only if every check passed.
     """
     current = _default_current(preset) if current is None else coerce_current(preset, current)
-    result = CrossValidation(preset=preset, current=current, duration=duration, dt=dt,
-                             amplification=amplification_factor(
-                                 preset, current, duration, dt, "exponential_euler"))
+    result = CrossValidation(
+        preset=preset,
+        current=current,
+        duration=duration,
+        dt=dt,
+        amplification=amplification_factor(preset, current, duration, dt, "exponential_euler"),
+    )
     resting_state(preset)  # the model evaluates with units
     result.unit_check = "passed (Brian2 NeuronGroup built and run with every method)"
     for method in methods:

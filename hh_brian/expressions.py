@@ -179,8 +179,15 @@ def check_dimensions(value: object, expected: Quantity | Unit, *, what: str, exa
             else f"units of {dimension_name(want)}"
         )
         raise HHBrianInputError(
-            f"{what}: got {value!r} with {got_text}; expected {want_text}, e.g. {example}"
+            f"{what}: got {_short(value)} with {got_text}; expected {want_text}, e.g. {example}"
         )
+
+
+def _short(value: object) -> str:
+    """A one-line description of a value for error messages."""
+    if np.ndim(value) == 0:
+        return repr(value)
+    return f"an array of {np.size(value)} values"
 
 
 _NAMED_DIMENSIONS = (

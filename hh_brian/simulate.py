@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from brian2 import (
+    BrianObjectException,
     Network,
     NeuronGroup,
     Quantity,
@@ -228,7 +229,17 @@ def simulate(
     spike_monitor = SpikeMonitor(group)
     network = Network(group, state_monitor, spike_monitor)
     started = time.perf_counter()
-    network.run(n_steps * dt, namespace=namespace)
+    try:
+        network.run(n_steps * dt, namespace=namespace)
+    except BrianObjectException as exc:
+        if not isinstance(exc.__cause__ or exc.__context__, ArithmeticError):
+            raise
+        # Cython's checked division raises when a blown-up state divides by zero.
+        raise SimulationBlowUpError(
+            f"{method} with dt = {float(dt / ms):g} ms blew up at t = "
+            f"{float(network.t / ms):.6g} ms (preset {preset.name}: division by zero or "
+            "overflow in the state update); use a smaller dt or method exponential_euler"
+        ) from None
     wall = time.perf_counter() - started
 
     traces = {name: getattr(state_monitor, name)[:] for name in STATE_VARIABLES}

@@ -1,0 +1,5 @@
+"""Shared test configuration: a headless matplotlib backend."""
+
+import matplotlib
+
+matplotlib.use("Agg")

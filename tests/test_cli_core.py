@@ -1,0 +1,196 @@
+"""The command-line contract: presets, render, simulate (NPZ), and every bad-input path."""
+
+import json
+
+import numpy as np
+import pytest
+
+from hh_brian.cli import main
+from hh_brian.equation_files import expected_files
+from hh_brian.presets import PRESETS
+
+NPZ_KEYS = {"t_ms", "v_mV", "n", "m", "h", "spikes_ms", "meta"}
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def test_presets_lists_name_convention_and_citation(capsys):
+    code, out, _ = run(capsys, "presets")
+    assert code == 0
+    for name, preset in PRESETS.items():
+        assert name in out and str(preset.citation) in out
+    assert "hh1952   Squid" in out.replace("  ", " ") or "hh1952" in out
+
+
+def test_render_prints_the_committed_text(capsys):
+    code, out, _ = run(capsys, "render", "dayan_abbott")
+    assert code == 0 and out == expected_files()["dayan_abbott.eqs"]
+
+
+def test_render_with_set_changes_the_header(capsys):
+    code, out, _ = run(capsys, "render", "dayan_abbott", "--set", "E_L=-60*mV")
+    assert code == 0 and "E_L = -60*mV" in out
+
+
+def test_render_write_regenerates_every_file(tmp_path, capsys):
+    code, _, _ = run(capsys, "render", "--all", "--write", str(tmp_path))
+    assert code == 0
+    for name, text in expected_files().items():
+        assert (tmp_path / name).read_text() == text
+
+
+@pytest.mark.parametrize("engine", ["brian2", "reference"])
+def test_simulate_writes_the_npz_contract_and_a_figure(tmp_path, capsys, engine):
+    out, plot = tmp_path / "trace.npz", tmp_path / "trace.png"
+    code, _, _ = run(
+        capsys,
+        "simulate",
+        "hh1952",
+        "--duration",
+        "20*ms",
+        "--dt",
+        "0.01*ms",
+        "--engine",
+        engine,
+        "--out",
+        str(out),
+        "--plot",
+        str(plot),
+    )
+    assert code == 0
+    with np.load(out) as data:
+        assert set(data.files) == NPZ_KEYS
+        assert data["t_ms"].shape == data["v_mV"].shape == data["n"].shape == (2000,)
+        assert np.allclose(np.diff(data["t_ms"]), 0.01)
+        assert data["spikes_ms"].size >= 1
+        assert data["v_mV"].min() < -80  # depolarisation is negative in the 1952 convention
+        meta = json.loads(str(data["meta"]))
+    assert meta["preset"] == "hh1952" and meta["convention"] == "hh1952"
+    assert meta["engine"] == engine and meta["method"] == "exponential_euler"
+    assert meta["dt_ms"] == 0.01 and meta["parameters"]["g_Na"] == "120*mS/cm**2"
+    assert {"brian2", "numpy", "hh_brian"} <= set(meta["versions"])
+    assert plot.stat().st_size > 10_000 and plot.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_engines_write_the_same_trace(tmp_path, capsys):
+    paths = {}
+    for engine in ("brian2", "reference"):
+        paths[engine] = tmp_path / f"{engine}.npz"
+        code, _, _ = run(
+            capsys,
+            "simulate",
+            "dayan_abbott",
+            "--duration",
+            "20*ms",
+            "--engine",
+            engine,
+            "--out",
+            str(paths[engine]),
+        )
+        assert code == 0
+    with np.load(paths["brian2"]) as a, np.load(paths["reference"]) as b:
+        assert np.max(np.abs(a["v_mV"] - b["v_mV"])) < 1e-8
+        assert a["spikes_ms"].shape == b["spikes_ms"].shape
+        assert np.allclose(a["spikes_ms"], b["spikes_ms"], rtol=0, atol=1e-9)
+
+
+BAD_INPUT = [
+    (["--set", "g_Na=1.2"], "no units"),
+    (["--set", "g_Na=1.2*mV"], "conductance density"),
+    (["--set", "g_Na=-1*mS/cm**2"], "positive"),
+    (["--set", "C_m=0*uF/cm**2"], "positive"),
+    (["--set", "E_L=nan*mV"], "unknown name|not finite"),
+    (["--set", "g_na=1*mS/cm**2"], "Did you mean 'g_Na'"),
+    (["--set", "g_Na"], "NAME=EXPR"),
+    (["--set", "alpha_n=0.1/ms*exp(v"], "cannot parse"),
+    (["--set", "alpha_n=0.1*exp(v/mV)"], "rate alpha_n"),
+    (["--dt", "0.01"], "no units"),
+    (["--dt", "0*ms"], "positive"),
+    (["--dt=-1*ms"], "positive"),
+    (["--dt", "200*ms"], "longer than the duration"),
+    (["--duration", "0*ms"], "positive"),
+    (["--duration", "10*mV"], "time"),
+    (["--current", "10"], "no units|dimensionless|current density"),
+    (["--current", "10*mV"], "voltage"),
+    (["--current", "1*nA"], "absolute current"),
+    (["--method", "heun"], "unknown method"),
+    (["--engine", "nest"], "unknown engine"),
+]
+
+
+@pytest.mark.parametrize(("extra", "fragment"), BAD_INPUT)
+def test_bad_input_exits_2_with_one_clear_line_and_no_file(tmp_path, capsys, extra, fragment):
+    out = tmp_path / "trace.npz"
+    code, _, err = run(
+        capsys, "simulate", "dayan_abbott", "--duration", "100*ms", *extra, "--out", str(out)
+    )
+    assert code == 2
+    assert err.startswith("hh-brian: error:") and err.count("\n") == 1
+    import re
+
+    assert re.search(fragment, err), err
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_unknown_preset_suggests_the_closest(capsys, tmp_path):
+    code, _, err = run(capsys, "simulate", "dayan_abot", "--out", str(tmp_path / "x.npz"))
+    assert code == 2 and "Did you mean 'dayan_abbott'" in err
+
+
+@pytest.mark.parametrize(
+    ("out", "fragment"),
+    [("trace.txt", "should end in .npz"), ("missing/trace.npz", "does not exist")],
+)
+def test_bad_output_paths(tmp_path, capsys, out, fragment):
+    code, _, err = run(capsys, "simulate", "dayan_abbott", "--out", str(tmp_path / out))
+    assert code == 2 and fragment in err
+
+
+def test_bad_plot_suffix_is_rejected_before_any_work(tmp_path, capsys):
+    out = tmp_path / "a.npz"
+    code, _, err = run(
+        capsys, "simulate", "dayan_abbott", "--out", str(out), "--plot", str(tmp_path / "a.jpg")
+    )
+    assert code == 2 and ".png" in err and not out.exists()
+
+
+def test_existing_output_survives_a_failed_run(tmp_path, capsys):
+    out = tmp_path / "trace.npz"
+    out.write_bytes(b"precious")
+    code, _, _ = run(capsys, "simulate", "dayan_abbott", "--dt", "0", "--out", str(out))
+    assert code == 2 and out.read_bytes() == b"precious"
+
+
+def test_blow_up_exits_1_without_output(tmp_path, capsys):
+    out = tmp_path / "trace.npz"
+    out.write_bytes(b"precious")
+    code, _, err = run(
+        capsys,
+        "simulate",
+        "dayan_abbott",
+        "--method",
+        "euler",
+        "--dt",
+        "0.5*ms",
+        "--current",
+        "100*uA/cm**2",
+        "--out",
+        str(out),
+    )
+    assert code == 1 and "euler" in err and "dt = 0.5 ms" in err and "t = " in err
+    assert out.read_bytes() == b"precious"
+
+
+def test_render_without_preset_is_an_error(capsys):
+    code, _, err = run(capsys, "render")
+    assert code == 2 and "PRESET" in err
+
+
+def test_missing_subcommand_is_an_error(capsys):
+    code, _, err = run(capsys)
+    assert code == 2 and "hh-brian" in err
