@@ -1,0 +1,37 @@
+"""``hh-brian gating``: x_inf(V) and tau_x(V) of several presets on the modern axis."""
+
+from __future__ import annotations
+
+import argparse
+
+NAME = "gating"
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        NAME, help="compare gating variables x_inf(V), tau_x(V) of presets (figure, CSV)"
+    )
+    parser.add_argument("presets", nargs="+", metavar="PRESET", help="one or more preset names")
+    parser.add_argument("--plot", required=True, help="figure file (.png, .svg or .pdf)")
+    parser.add_argument("--out", help="tidy table, .csv")
+
+
+def run(args: argparse.Namespace) -> int:
+    from hh_brian.cli import EXIT_OK
+    from hh_brian.output import PLOT_SUFFIXES, check_output_path
+    from hh_brian.presets import get_preset
+
+    presets = [get_preset(name) for name in args.presets]
+    plot = check_output_path(args.plot, PLOT_SUFFIXES, "--plot")
+    out = check_output_path(args.out, (".csv",), "--out") if args.out else None
+
+    from hh_brian.gating import compare, write_csv
+    from hh_brian.plotting import plot_gating
+
+    curves = compare(presets)
+    if out:
+        write_csv(curves, out)
+        print(out)
+    plot_gating(curves, plot)
+    print(plot)
+    return EXIT_OK
