@@ -57,7 +57,8 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 import numpy as np
-from brian2 import Quantity, mM, ms, mV, nS, second, siemens, volt
+from brian2 import Quantity, get_dimensions, mM, ms, mV, nS, second, siemens, volt
+from brian2.units.fundamentalunits import DIMENSIONLESS
 
 from hh_brian.conventions import MODERN, VoltageConvention
 from hh_brian.errors import HHBrianInputError, closest_names
@@ -477,6 +478,16 @@ def state_variables(preset: SynapsePreset) -> tuple[str, ...]:
     return (f"g_{x}",) if preset.kinetics == EXPONENTIAL else (f"g_{x}_decay", f"g_{x}_rise")
 
 
+def _display(value: object) -> str:
+    if not isinstance(value, Quantity) or get_dimensions(value) is DIMENSIONLESS:
+        return f"{float(value):.12g}"
+    for unit, text in ((mV, "mV"), (ms, "ms"), (mM, "mM"), (1 / mV, "1/mV"), (nS, "nS")):
+        if get_dimensions(unit) is get_dimensions(value):
+            magnitude = float(value / unit)
+            return f"{magnitude:.12g}/mV" if text == "1/mV" else f"{magnitude:.12g}*{text}"
+    return repr(value)
+
+
 def synapse_file_text(preset: SynapsePreset) -> str:
     """A preset's rendered equations with a commented header (``equations/synapses/``)."""
     rendered = render_synapses((preset,), preset.convention)
@@ -490,7 +501,7 @@ def synapse_file_text(preset: SynapsePreset) -> str:
         "# Namespace:",
     ]
     for name, value in rendered.namespace.items():
-        head.append(f"#   {name} = {value!r}")
+        head.append(f"#   {name} = {_display(value)}")
     head.append(f"# on_pre (w = connection weight, siemens): {rendered.on_pre[preset.label]!r}")
     head.append(f"# Peak {preset.peak_factor:.12g}*w at {float(preset.peak_time / ms):.9g} ms")
     head += [f"# Note: {note}" for note in preset.notes]
