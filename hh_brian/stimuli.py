@@ -179,6 +179,7 @@ class Step(Stimulus):
         object.__setattr__(self, "amplitude", _current(self.amplitude, "step amplitude"))
         base = 0 * self.amplitude if self.baseline is None else self.baseline
         object.__setattr__(self, "baseline", _current(base, "step baseline"))
+        _unit_of(self.amplitude, self.baseline)
         object.__setattr__(self, "onset", _time(self.onset, "step onset"))
         if self.offset is not None:
             object.__setattr__(self, "offset", _time(self.offset, "step offset"))
@@ -217,6 +218,7 @@ class Ramp(Stimulus):
     def __post_init__(self) -> None:
         object.__setattr__(self, "start", _current(self.start, "ramp start"))
         object.__setattr__(self, "stop", _current(self.stop, "ramp stop"))
+        _unit_of(self.start, self.stop)
         object.__setattr__(self, "t_start", _time(self.t_start, "ramp t_start"))
         object.__setattr__(self, "t_stop", _time(self.t_stop, "ramp t_stop"))
         if self.t_stop <= self.t_start:
