@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from brian2 import Quantity, TimedArray, amp, get_dimensions, meter, ms, second, uA
 from brian2.units import cm, mm
+from brian2.units.fundamentalunits import DIMENSIONLESS
 
 from hh_brian.errors import HHBrianInputError
 from hh_brian.expressions import dimension_name, evaluate
@@ -51,8 +52,10 @@ def _current(value: object, what: str) -> Quantity:
         value = evaluate(value, what=what, example=_EXAMPLE)
     quantity = Quantity(value)
     if get_dimensions(quantity) not in (_DENSITY, _ABSOLUTE):
+        dims = get_dimensions(quantity)
+        got = "has no units" if dims is DIMENSIONLESS else f"is {dimension_name(dims)}"
         raise HHBrianInputError(
-            f"{what}: {value!r} is {dimension_name(get_dimensions(quantity))}; expected a "
+            f"{what}: {value!r} {got}; expected a "
             f"current density such as {_EXAMPLE} (or a current such as '0.2*nA' for presets "
             "with an area)"
         )

@@ -73,10 +73,10 @@ def test_lecture_noise_bit_for_bit():
     wr = np.arange(-10, 10, dt)
     ww = np.exp(-(wr**2) / 5)
     ww /= np.sum(ww)
-    state = np.random.get_state()
-    np.random.seed(123)
-    ii = np.convolve(np.random.normal(size=nt), ww, mode="same")
-    np.random.set_state(state)
+    state = np.random.get_state()  # noqa: NPY002 - the lecture uses the legacy API
+    np.random.seed(123)  # noqa: NPY002
+    ii = np.convolve(np.random.normal(size=nt), ww, mode="same")  # noqa: NPY002
+    np.random.set_state(state)  # noqa: NPY002
     ii = np.convolve(ii, ww, mode="same") * 0.3 + 0.3
     ii = np.append(ii, ii[-1])
     ours = CorrelatedNoise().samples(dt * ms, nt)
@@ -115,6 +115,7 @@ def test_two_dimensional_timed_array_drives_one_column_per_neuron():
         (lambda: make_stimulus("sine", amplitude=DENSITY), "Valid kinds: constant, step"),
         (lambda: parse_stimulus("stepp:amplitude=1*uA/cm**2"), "Did you mean 'step'"),
         (lambda: Constant(5 * mV), "expected a current density"),
+        (lambda: Constant(5.0), "has no units"),
         (lambda: Constant(np.nan * DENSITY), "not finite"),
         (lambda: Step(DENSITY, onset=5 * ms, offset=2 * ms), "must come after onset"),
         (lambda: Step(DENSITY, onset=-1 * ms), "non-negative"),

@@ -6,6 +6,7 @@ import argparse
 
 import numpy as np
 from brian2 import Quantity, get_dimensions
+from brian2.units.fundamentalunits import DIMENSIONLESS
 
 from hh_brian.errors import HHBrianInputError
 
@@ -57,6 +58,11 @@ def parse_range(text: str, preset) -> Quantity:
     for name, value in (("START", start), ("STOP", stop), ("STEP", step)):
         if np.ndim(value) != 0 or not np.isfinite(float(np.asarray(value))):
             raise HHBrianInputError(f"--currents {name}: expected one finite value, got {value!r}")
+        if get_dimensions(value) is DIMENSIONLESS:
+            raise HHBrianInputError(
+                f"--currents {name}: {value!r} has no units; give each of START:STOP:STEP "
+                f"with current units, e.g. {_RANGE_EXAMPLE}"
+            )
         coerce_current(preset, value, what=f"--currents {name}")
     if len({get_dimensions(start), get_dimensions(stop), get_dimensions(step)}) != 1:
         raise HHBrianInputError(
