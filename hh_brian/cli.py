@@ -103,7 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: Subcommands that live in their own modules under ``hh_brian/commands/``; each
 #: defines ``NAME``, ``add_parser(subparsers)`` and ``run(args) -> int``.
-COMMAND_MODULES: tuple[str, ...] = ("validate", "fi", "gating", "network")
+COMMAND_MODULES: tuple[str, ...] = (
+    "validate",
+    "fi",
+    "gating",
+    "network",
+    "compare",
+    "compare_simulators",
+)
 
 
 def command_modules() -> list:
