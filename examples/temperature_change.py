@@ -4,9 +4,10 @@ Run:  python examples/temperature_change.py [--fast] [--out temperature.png]
 
 Every gating rate of a preset is multiplied by phi = q10**((celsius -
 celsius_ref)/10) with q10 = 3 (Hodgkin & Huxley 1952).  Warming the squid
-axon makes the gates faster: it fires faster, until near ~25-30 degC the
-sodium current can no longer build a spike before K+ and inactivation catch
-up and firing fails.  Each temperature is its own model (phi is a model
+axon makes the gates faster: it fires faster, until the sodium current can
+no longer build a spike before K+ and inactivation catch up and firing fails
+(with dt = 0.01 ms: between 21 and 27 degC, first at the weakest current).
+Each temperature is its own model (phi is a model
 constant), so we loop over temperatures, not over neurons; all currents of one
 temperature run in one vectorised NeuronGroup.  ``--fast`` (or HH_BRIAN_FAST=1)
 uses three temperatures and a short run.
