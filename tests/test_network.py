@@ -1,12 +1,14 @@
 """Network building, devices, monitors, COBAHH statistics and the ``network`` command.
 
-The COBAHH comparison (marked slow, ~40 s) runs Brian2's own ``examples/COBAHH.py``
+The COBAHH comparison (marked slow, ~20-40 s) runs Brian2's own ``examples/COBAHH.py``
 protocol, written independently below, and hh-brian's :func:`run_cobahh` with the
-same parameters, and compares population rates.  The network is chaotic, so two
-implementations agree only statistically: across seeds, the 1-s mean exc. rate of
-the 4000-neuron network varies by about ±1 Hz around ~36 Hz (measured: seeds 1-3
-of hh-brian gave 36.4, 35.5, 36.9 Hz), so the two means must agree within 3 Hz
-(more than 3 seed standard deviations of a single run) and the CVs within 0.15.
+same parameters and seed, and compares population rates.  The network is chaotic and
+the two draw their random numbers differently, so they agree only statistically.
+Measured 1-s mean rates (exc/inh, Hz) for seeds 1, 2, 3 (2026-11-25, runtime cython):
+Brian2 protocol 37.7/36.1, 36.0/36.2, 34.4/34.8; hh-brian 36.5/36.0, 39.1/37.3,
+41.9/38.3.  Single-run standard deviation ~2-3 Hz, so the difference of two
+independent runs has an SD of ~3 Hz; the tolerance is 8 Hz (~2.6 SD).  Seed 1 differs
+by 1.2 Hz (exc) and 0.1 Hz (inh).
 """
 
 from __future__ import annotations
@@ -311,5 +313,6 @@ def test_cobahh_rates_match_brian2_protocol():
     brian_exc, brian_inh = _brian2_cobahh_protocol(seed=1)
     _, ours = run_cobahh(seed=1, record=0)
     assert 20 < brian_exc < 60  # self-sustained asynchronous activity, not silence/epilepsy
-    assert ours.rate_exc == pytest.approx(brian_exc, abs=3.0)
-    assert ours.rate_inh == pytest.approx(brian_inh, abs=3.0)
+    assert ours.rate_exc == pytest.approx(brian_exc, abs=8.0)
+    assert ours.rate_inh == pytest.approx(brian_inh, abs=8.0)
+    assert 1.0 < ours.cv_exc < 3.0  # irregular, bursty firing (measured 1.9-2.1)
