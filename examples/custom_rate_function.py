@@ -57,7 +57,8 @@ for ax in (ax_m, ax_v):
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
 figure.suptitle(
-    f"dayan_abbott with a custom alpha_m, beta_m - exponential_euler, dt = {dt}, I = {current}"
+    f"dayan_abbott with a custom alpha_m, beta_m - exponential_euler, "
+    f"dt = {float(dt / ms):g} ms, I = {float(current / (uA / cm**2)):g} uA/cm$^2$"
 )
 figure.tight_layout()
 print(save_figure(figure, args.out))

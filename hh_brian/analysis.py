@@ -98,7 +98,7 @@ def detect_spikes(
     >>> from hh_brian.presets import get_preset
     >>> v = [-65, -10, 20, -30, -65, 0, -65] * mV
     >>> detect_spikes(np.arange(7) * ms, v, get_preset("dayan_abbott")).times
-    array([1.33333333, 4.77777778]) * msecond
+    array([0.81818182, 4.69230769]) * msecond
     """
     v = _as_2d(v)
     t_s = np.asarray(t / second, dtype=float)

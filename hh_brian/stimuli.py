@@ -134,6 +134,15 @@ class Stimulus:
         return self.kind
 
 
+def _fmt(value: Quantity) -> str:
+    """A current for titles: ``10 uA/cm^2`` or ``0.2 nA`` (arrays: their range)."""
+    density = get_dimensions(value) is _DENSITY
+    unit, label = (uA / cm**2, "uA/cm^2") if density else (amp * 1e-9, "nA")
+    numbers = np.atleast_1d(np.asarray(value / unit, dtype=float))
+    text = f"{numbers[0]:.4g}" if numbers.size == 1 else f"{numbers.min():.4g}..{numbers.max():.4g}"
+    return f"{text} {label}"
+
+
 def _unit_of(*currents: Quantity) -> Quantity:
     dims = {get_dimensions(c) for c in currents}
     if len(dims) > 1:
@@ -166,7 +175,7 @@ class Constant(Stimulus):
         return np.broadcast_to(amp_, (t.size, *amp_.shape)).copy()
 
     def describe(self) -> str:
-        return f"constant {self.amplitude!s}"
+        return f"constant {_fmt(self.amplitude)}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -205,8 +214,8 @@ class Step(Stimulus):
         return np.where(on.reshape(-1, *([1] * len(shape))), amp_, base)
 
     def describe(self) -> str:
-        stop = "" if self.offset is None else f" to {self.offset!s}"
-        return f"step {self.amplitude!s} from {self.onset!s}{stop}"
+        stop = "" if self.offset is None else f" to {float(self.offset / ms):g} ms"
+        return f"step {_fmt(self.amplitude)} from {float(self.onset / ms):g} ms{stop}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -241,7 +250,10 @@ class Ramp(Stimulus):
         return a + (b - a) * frac
 
     def describe(self) -> str:
-        return f"ramp {self.start!s} -> {self.stop!s} over [{self.t_start!s}, {self.t_stop!s}]"
+        return (
+            f"ramp {_fmt(self.start)} -> {_fmt(self.stop)} over "
+            f"[{float(self.t_start / ms):g}, {float(self.t_stop / ms):g}] ms"
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -282,7 +294,10 @@ class PulseTrain(Stimulus):
         return np.where(on.reshape(-1, *([1] * amp_.ndim)), amp_, 0.0) * np.ones_like(amp_)
 
     def describe(self) -> str:
-        return f"pulses {self.amplitude!s}, {self.width!s} every {self.period!s}"
+        return (
+            f"pulses {_fmt(self.amplitude)}, {float(self.width / ms):g} ms every "
+            f"{float(self.period / ms):g} ms"
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -315,7 +330,7 @@ class Sampled(Stimulus):
         return _si(self.values)[np.clip(index, 0, self.values.shape[0] - 1)]
 
     def describe(self) -> str:
-        return f"sampled array ({self.values.shape[0]} samples every {self.dt!s})"
+        return f"sampled array ({self.values.shape[0]} samples every {float(self.dt / ms):g} ms)"
 
 
 @dataclass(frozen=True, eq=False)
@@ -353,7 +368,7 @@ class CorrelatedNoise(Stimulus):
         return lecture_noise(float(dt / ms), n_steps, self.seed) * _si(self.scale) + _si(self.mean)
 
     def describe(self) -> str:
-        return f"correlated noise {self.scale!s} * z + {self.mean!s} (seed {self.seed})"
+        return f"correlated noise {_fmt(self.scale)} * z + {_fmt(self.mean)} (seed {self.seed})"
 
 
 def _convolve_same(signal: np.ndarray, kernel: np.ndarray) -> np.ndarray:
@@ -406,7 +421,7 @@ def parse_stimulus(text: str) -> Stimulus:
     """Parse ``KIND:NAME=EXPR,NAME=EXPR`` from the command line.
 
     >>> parse_stimulus("step:amplitude=10*uA/cm**2,onset=5*ms").describe()
-    'step 100. mA/m^2 from 5. ms'
+    'step 10 uA/cm^2 from 5 ms'
     """
     kind, _, rest = text.strip().partition(":")
     parameters: dict[str, object] = {}
