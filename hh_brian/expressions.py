@@ -208,6 +208,8 @@ _NAMED_DIMENSIONS = (
 def dimension_name(dim: object) -> str:
     """A readable name for a physical dimension, e.g. ``a time (second)``."""
     dim = get_dimensions(dim)
+    if dim is DIMENSIONLESS:
+        return "a dimensionless number"
     for unit_text, name in _NAMED_DIMENSIONS:
         if get_dimensions(eval(unit_text, {}, UNIT_NAMESPACE)) is dim:
             return name

@@ -1,0 +1,115 @@
+"""Text, Markdown and figures for a :class:`~hh_brian.crossval.CrossValidation`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from brian2 import ms, mV
+
+from hh_brian.crossval import EPS, KAPPA, ORDER_MARGIN, CrossValidation
+
+
+def _verdict(passed: bool) -> str:
+    return "PASS" if passed else "FAIL"
+
+
+def report_lines(result: CrossValidation) -> list[str]:
+    """The report as Markdown lines (also readable as plain text)."""
+    p = result.preset
+    lines = [
+        f"# Cross-validation of `{p.name}`: Brian2 vs NumPy reference",
+        "",
+        f"- preset: {p.title} ({p.convention.name} convention)",
+        f"- source: {p.citation}",
+        f"- protocol: I = {result.current} for {float(result.duration / ms):g} ms, "
+        f"dt = {float(result.dt / ms):g} ms, start at the computed resting state",
+        f"- unit check: {result.unit_check}",
+        f"- measured amplification of perturbations G = {result.amplification:.3g}; "
+        f"round-off bound = G x n_steps x {KAPPA} x eps (eps = {EPS:.3g})",
+        "",
+        "## Same scheme, same dt: every state at every step",
+        "",
+        "| method | max abs dV (mV) | bound (mV) | max abs dgate | bound | spikes brian2 / ref"
+        " | spike steps equal | result |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for a in result.agreements:
+        lines.append(
+            f"| {a.method} | {float(a.max_dv / mV):.3g} | {float(a.tolerance_v / mV):.3g} | "
+            f"{a.max_dgate:.3g} | {a.tolerance_gate:.3g} | {a.spikes_brian2} / "
+            f"{a.spikes_reference} | {a.spike_times_equal} | {_verdict(a.passed)} |"
+        )
+    if result.orders:
+        lines += [
+            "",
+            "## Observed order against the gold solution (scipy DOP853, rtol = atol = 1e-12)",
+            "",
+            f"Window: rest to the first upstroke; pass if |observed - declared| <= {ORDER_MARGIN}.",
+            "",
+            "| engine | method | dts (ms) | max abs dV (mV) | observed | declared | result |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for o in result.orders:
+            dts = ", ".join(f"2^{np.log2(d):.0f}" for d in o.dts_ms)
+            errors = ", ".join(f"{e:.2g}" for e in o.errors_mV)
+            lines.append(
+                f"| {o.engine} | {o.method} | {dts} | {errors} | {o.observed:.3f} | "
+                f"{o.declared} | {_verdict(o.passed)} |"
+            )
+    if result.spike_timing:
+        lines += [
+            "",
+            "## Spike times against gold at the working dt",
+            "",
+            "Brian2 reports the start of the step in which v crossed V_spike, so errors include"
+            " up to one dt of quantisation.",
+            "",
+            "| method | spikes | gold spikes | mean error (ms) | max error (ms) | result |",
+            "|---|---|---|---|---|---|",
+        ]
+        for s in result.spike_timing:
+            lines.append(
+                f"| {s.method} | {s.n_spikes} | {s.n_gold} | {s.mean_error_ms:.3g} | "
+                f"{s.max_error_ms:.3g} | {_verdict(s.passed)} |"
+            )
+    lines += ["", f"**Overall: {_verdict(result.passed)}**"]
+    return lines
+
+
+def write_report(result: CrossValidation, path: str | Path) -> list[Path]:
+    """Write the Markdown report and its figure (``<stem>_orders.png``) atomically."""
+    from hh_brian.output import write_text_atomic
+
+    path = Path(path)
+    written = []
+    lines = report_lines(result)
+    if result.orders:
+        figure_path = path.with_name(f"{path.stem}_orders.png")
+        plot_orders(result, figure_path)
+        written.append(figure_path)
+        lines += ["", f"![error against dt]({figure_path.name})"]
+    written.insert(0, write_text_atomic(path, "\n".join(lines) + "\n"))
+    return written
+
+
+def plot_orders(result: CrossValidation, path: str | Path) -> Path:
+    """Log-log error against dt for each method, with reference slopes."""
+    from hh_brian.plotting import plt, save_figure
+
+    figure, axis = plt.subplots(figsize=(6.5, 4.5))
+    for o in result.orders:
+        dts = np.asarray(o.dts_ms)
+        errors = np.asarray(o.errors_mV)
+        (line,) = axis.loglog(dts, errors, "o-", label=f"{o.method}: slope {o.observed:.2f}")
+        guide = errors[0] * (dts / dts[0]) ** o.declared
+        axis.loglog(
+            dts, guide, ":", color=line.get_color(), lw=1, label=f"order {o.declared} guide"
+        )
+    axis.set_xlabel("dt [ms]")
+    axis.set_ylabel("max |V - V_gold| [mV]")
+    axis.set_title(f"{result.preset.name}: Brian2 convergence against scipy gold")
+    axis.grid(True, which="both", alpha=0.3)
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    return save_figure(figure, path)

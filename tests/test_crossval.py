@@ -1,0 +1,93 @@
+"""Brian2 against the independent NumPy reference: round-off agreement, orders, spikes.
+
+Tolerances are not tuned: the round-off bound is derived in ``hh_brian.crossval``
+(G x n_steps x KAPPA x eps with the amplification G measured per preset), the
+order margin is the asymptotic-regime allowance ORDER_MARGIN.
+"""
+
+from functools import cache
+
+import numpy as np
+import pytest
+from brian2 import mV, ms, uA
+from brian2.units import cm
+
+from hh_brian.crossval import (
+    ORDER_MARGIN,
+    amplification_factor,
+    compare_method,
+    cross_validate,
+    default_current,
+    observed_order,
+    spike_timing,
+)
+from hh_brian.presets import PRESETS, get_preset
+from hh_brian.simulate import BRIAN2_METHODS
+
+ALL = list(PRESETS)
+DURATION, DT = 100 * ms, 0.01 * ms
+
+
+@cache
+def amplification(name: str) -> float:
+    preset = get_preset(name)
+    return amplification_factor(preset, default_current(preset), DURATION, DT, "exponential_euler")
+
+
+@pytest.mark.parametrize("method", BRIAN2_METHODS)
+@pytest.mark.parametrize("name", ALL)
+def test_identical_schemes_agree_to_round_off_at_every_step(name, method):
+    preset = get_preset(name)
+    result = compare_method(
+        preset, default_current(preset), DURATION, DT, method, amplification(name)
+    )
+    assert result.spikes_brian2 == result.spikes_reference >= 3, "need several spikes"
+    assert result.spike_times_equal
+    assert result.max_dv <= result.tolerance_v, (result.max_dv, result.tolerance_v)
+    assert result.max_dgate <= result.tolerance_gate
+    # The derived bound itself must be far below anything physical (1 uV).
+    assert result.tolerance_v < 1e-3 * mV
+
+
+@pytest.mark.parametrize("method", BRIAN2_METHODS)
+@pytest.mark.parametrize("name", ["dayan_abbott", "hh1952", "traub_miles"])
+def test_observed_order_matches_declared_order(name, method):
+    estimate = observed_order(get_preset(name), method)
+    assert abs(estimate.observed - estimate.declared) <= ORDER_MARGIN, estimate
+    assert np.all(np.diff(estimate.errors_mV) < 0), "errors must fall as dt falls"
+
+
+@pytest.mark.parametrize("method", BRIAN2_METHODS)
+def test_spike_counts_match_gold_and_rk4_times_are_quantisation_limited(method):
+    preset = get_preset("dayan_abbott")
+    check = spike_timing(preset, default_current(preset), DURATION, DT, method)
+    assert check.n_spikes == check.n_gold == 7
+    if method == "rk4":
+        # Brian2 reports the step start: the error is at most one dt plus rk4's O(dt^4).
+        assert check.max_error_ms <= float(DT / ms)
+
+
+def test_cross_validate_runs_for_a_user_modified_preset():
+    variant = (
+        get_preset("dayan_abbott")
+        .with_rates(beta_m="4/ms*exp(-(v + 65*mV)/(18*mV))")
+        .with_parameters(g_K=0.4 * (uA / mV) * 1e-3 / (cm / 10) ** 2 * 1e3)
+    )
+    result = cross_validate(variant, duration=50 * ms, methods=("exponential_euler",), orders=False)
+    assert result.passed, result.agreements
+
+
+def test_a_deliberate_scheme_difference_is_caught():
+    """The check has teeth: a reference with one changed digit is far outside the bound."""
+    base = get_preset("dayan_abbott")
+    other = base.with_parameters(E_L=-54.386 * mV)
+    from hh_brian.bridge import simulate_reference
+    from hh_brian.simulate import simulate
+
+    ours = simulate(base, current=default_current(base), duration=20 * ms, dt=DT)
+    ref = simulate_reference(other, current=default_current(base), duration=20 * ms, dt=DT)
+    amp = amplification("dayan_abbott")
+    from hh_brian.crossval import roundoff_tolerance
+
+    tol, _ = roundoff_tolerance(amp, 2000, 120 * mV)
+    assert np.max(np.abs(ours.v - ref.v)) > 100 * tol
