@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from scipy.optimize import brentq
-from brian2 import mV, ms, uA
+from brian2 import ms, mV, uA
 from brian2.units import cm
+from scipy.optimize import brentq
 
 from hh_brian.bridge import initial_vector, reference_model
 from hh_brian.kinetics import resting_state

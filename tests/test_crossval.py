@@ -9,7 +9,7 @@ from functools import cache
 
 import numpy as np
 import pytest
-from brian2 import mV, ms, uA
+from brian2 import ms, mV, uA
 from brian2.units import cm
 
 from hh_brian.crossval import (
