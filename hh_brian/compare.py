@@ -68,8 +68,8 @@ GOLD_RTOL = 1e-12
 GOLD_ATOL = 1e-12
 #: Relative slack when checking that a dt divides the duration (round-off of decimal dts).
 DIVIDES_RTOL = 1e-9
-#: Sample times are matched to the gold grid after rounding to this many decimals (ms).
-GRID_DECIMALS = 9
+#: Sample times within this distance (ms) are the same grid point (k*dt in floating point).
+GRID_TOLERANCE_MS = 1e-9
 
 CSV_COLUMNS = (
     "engine",
@@ -222,19 +222,29 @@ class GoldSolution:
     solver: str
 
     def at(self, t_ms: np.ndarray) -> np.ndarray:
-        """Gold voltage (mV) at sample times that lie on the grid (exact lookup)."""
-        keys = np.round(np.asarray(t_ms, dtype=float), GRID_DECIMALS)
-        index = np.searchsorted(self.t_ms, keys)
-        index = np.clip(index, 0, self.t_ms.size - 1)
-        if not np.array_equal(self.t_ms[index], keys):
+        """Gold voltage (mV) at sample times that lie on the grid (nearest point, checked)."""
+        t_ms = np.asarray(t_ms, dtype=float)
+        right = np.clip(np.searchsorted(self.t_ms, t_ms), 1, self.t_ms.size - 1)
+        left = right - 1
+        nearest = np.where(
+            np.abs(self.t_ms[left] - t_ms) <= np.abs(self.t_ms[right] - t_ms), left, right
+        )
+        if np.max(np.abs(self.t_ms[nearest] - t_ms), initial=0.0) > GRID_TOLERANCE_MS:
             raise ValueError("sample times are not on the gold grid")
-        return self.v_mV[index]
+        return self.v_mV[nearest]
 
 
 def time_grid_ms(dt: Quantity, duration: Quantity) -> np.ndarray:
-    """Sample times 0, dt, ..., duration in ms, rounded to the gold grid's decimals."""
+    """Sample times 0, dt, ..., duration in ms."""
     n_steps = int(round(float(duration / dt)))
-    return np.round(np.arange(n_steps + 1) * float(dt / ms), GRID_DECIMALS)
+    return np.arange(n_steps + 1) * float(dt / ms)
+
+
+def merged_grid_ms(dts: Sequence[Quantity], duration: Quantity) -> np.ndarray:
+    """The union of the dts' grids (ms); points closer than the grid tolerance count once."""
+    times = np.sort(np.concatenate([time_grid_ms(dt, duration) for dt in dts]))
+    keep = np.r_[True, np.diff(times) > GRID_TOLERANCE_MS]
+    return times[keep]
 
 
 def gold_solution(
@@ -246,7 +256,7 @@ def gold_solution(
     with :func:`~hh_brian.reference.solve_gold` (DOP853, ``rtol = atol = 1e-12``);
     spike times are refined by root finding on the dense output.
     """
-    grid = np.unique(np.concatenate([time_grid_ms(dt, duration) for dt in dts]))
+    grid = merged_grid_ms(dts, duration)
     model = reference_model(preset)
     i_inj = float(np.asarray(reference_current(preset, current, 1 * ms, 1)))
     solution = solve_gold(
@@ -334,7 +344,7 @@ def check_dts(dts: Sequence[Quantity], duration: Quantity, what: str = "--dts") 
                 f"{float(duration / ms):g} ms into whole steps; use e.g. "
                 f"{float(nice_divisor(dt, duration) / ms):g}*ms"
             )
-        checked.setdefault(round(float(dt / ms), GRID_DECIMALS), dt)
+        checked.setdefault(round(float(dt / ms), 12), dt)
     return [checked[key] for key in sorted(checked, reverse=True)]
 
 
@@ -438,7 +448,7 @@ class MethodRow:
             "engine": self.engine,
             "method": self.method,
             "order_declared": self.order_declared,
-            "dt_ms": _num(self.dt / ms),
+            "dt_ms": _num(self.dt / ms, 12),
             "n_steps": self.n_steps,
             "blew_up": self.blew_up,
             "max_abs_dv_mV": _num(self.max_abs_dv / mV),
@@ -456,9 +466,9 @@ class MethodRow:
         }
 
 
-def _num(value: object) -> str:
+def _num(value: object, digits: int = 6) -> str:
     number = float(np.asarray(value))
-    return "" if math.isnan(number) else f"{number:.6g}"
+    return "" if math.isnan(number) else f"{number:.{digits}g}"
 
 
 def score_run(
