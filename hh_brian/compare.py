@@ -44,6 +44,7 @@ import io
 import math
 import time
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -389,7 +390,8 @@ def run_engine(
     """Integrate one neuron with *engine*'s *method*; raise SimulationBlowUpError on blow-up."""
     n_steps = int(round(float(duration / dt)))
     if engine == "brian2":
-        result = simulate(preset, current=current, duration=duration, dt=dt, method=method)
+        with _without_invalid_value_warnings():
+            result = simulate(preset, current=current, duration=duration, dt=dt, method=method)
         wall = getattr(get_device(), "_last_run_time", None) or result.wall_time
         return EngineRun(
             t_ms=np.asarray(result.t / ms),
@@ -407,6 +409,25 @@ def run_engine(
         raise SimulationBlowUpError(f"reference engine: {exc}") from None
     wall = time.perf_counter() - started
     return EngineRun(t_ms=run.t, v_mV=run.V[:, 0], wall_s=wall, n_steps=n_steps)
+
+
+@contextmanager
+def _without_invalid_value_warnings():
+    """Silence Brian2's NaN warning during one run: a blow-up is reported as a table row."""
+    from brian2.utils.logger import BrianLogger
+
+    handler = BrianLogger.console_handler
+
+    def keep(record) -> bool:
+        return not record.name.endswith("invalid_values")
+
+    if handler is not None:
+        handler.addFilter(keep)
+    try:
+        yield
+    finally:
+        if handler is not None:
+            handler.removeFilter(keep)
 
 
 @dataclass(frozen=True)
@@ -730,7 +751,11 @@ def markdown_report(comparison: MethodComparison, target: Quantity) -> str:
         "samples before and after (not Brian2's step-start times); gold spikes are paired "
         "with the nearest spike within half an inter-spike interval",
         "- wall_s: integration loop only (Brian2: Network.run after code generation, "
-        "monitors included; reference: the NumPy loop); machine-dependent",
+        "monitors included; reference: the NumPy loop); machine-dependent. With one neuron "
+        "both engines spend most of each step on per-step overhead common to all methods, "
+        "so rk4 costs about as much per step as Euler here; with many neurons per group the "
+        "arithmetic dominates (FACTS.md: rk4 about 1.6-2x exponential Euler per "
+        "neuron-step) and the recommendation may change",
         "",
         "| " + " | ".join(columns) + " |",
         "|" + "---|" * len(columns),

@@ -69,15 +69,18 @@ EXPLANATIONS = {
     "(secondorder = 0, first order). Rates are exact (usetable_hh = 0; NEURON's default "
     "1 mV tables would add an error that does not shrink with dt).",
     "nest": "NEST 3.10 point neuron in absolute units (pF, nS, pA on 100 um^2). GSL's "
-    "adaptive RKF45 runs inside each resolution step with an absolute tolerance of 1e-3 on "
-    "every state and no relative tolerance, so its error is set by that tolerance, not by "
-    "dt: refining dt changes little. `hh_psc_alpha` has the 1952 rates at 6.3 degC with no "
-    "temperature factor; NEST's own spike rule (V >= 0 mV and falling, i.e. after the peak, "
-    "with a 2 ms dead time) is not used.",
+    "adaptive RKF45 (fifth order) runs inside each resolution step with an absolute "
+    "tolerance of 1e-3 on every state and no relative tolerance; the resolution caps its "
+    "internal step, so its voltage error is far below that tolerance and falls steeply with "
+    "dt, and its spike-time error is then mostly the linear crossing detector's own "
+    "(order dt^2). `hh_psc_alpha` has the 1952 rates at 6.3 degC with no temperature "
+    "factor; NEST's own spike rule (V >= 0 mV and falling, i.e. after the peak, with a 2 ms "
+    "dead time) is not used.",
     "moose": "MOOSE 5 (pymoose) compartment with HHChannels: gates come from tables "
     "(3000 divisions over -110..50 mV, linear interpolation), an error of order (table "
-    "step)^2 that does not shrink with dt; gates and V are advanced by staggered exponential "
-    "Euler (the GENESIS scheme), first order.",
+    "step)^2 that does not shrink with dt; gates and V are advanced by exponential Euler "
+    "in turn (the GENESIS scheme), which converged at order about 2 on these protocols "
+    "(tests/test_compare_simulators.py).",
 }
 
 #: Plot markers; Brian2's larger circle stays visible under the reference's cross.
