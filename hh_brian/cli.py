@@ -104,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
 #: Subcommands that live in their own modules under ``hh_brian/commands/``; each
 #: defines ``NAME``, ``add_parser(subparsers)`` and ``run(args) -> int``.
 COMMAND_MODULES: tuple[str, ...] = (
+    "demo",
     "validate",
     "fi",
     "gating",

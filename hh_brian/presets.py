@@ -527,6 +527,9 @@ PYRAMIDAL = _preset(
     notes=(
         "Linoid rates rewritten with exprel: e.g. 0.02(V-25)/(1-exp(-(V-25)/9)) = "
         "0.18/exprel(-(V-25)/9), finite at +25 mV (n) and -35 mV (m).",
+        "With these rates n_inf is half-activated near 0 mV, so the cell fires only in a "
+        "narrow band (repetitively at ~2-2.5 uA/cm^2 from rest) and enters depolarisation "
+        "block above ~3 uA/cm^2; that is the source's model, kept as published.",
         "beta_h is kept as the table's quotient of exponentials, "
         "0.25 exp((V+62)/6)/exp((V+90)/12) = 0.25 exp((V+34)/12).",
         _NO_TEMPERATURE_NOTE,
