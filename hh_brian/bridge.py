@@ -16,7 +16,7 @@ from brian2 import Quantity, TimedArray, cm, ms, msiemens, mV, uA, uF
 
 from hh_brian.errors import HHBrianInputError, SimulationBlowUpError
 from hh_brian.expressions import evaluate
-from hh_brian.kinetics import resting_state
+from hh_brian.kinetics import check_initial_state, resting_state
 from hh_brian.presets import GATES, Preset, custom_rate_names
 from hh_brian.reference import KINETICS, IntegrationError, ReferenceModel, integrate
 from hh_brian.simulate import SimulationResult, check_time_step, coerce_current
@@ -142,7 +142,7 @@ def reference_current(preset: Preset, current: Quantity | TimedArray, dt: Quanti
 
 def initial_vector(preset: Preset, state: dict[str, Quantity] | None = None) -> np.ndarray:
     """Initial ``(V[mV], n, m, h)`` from *state* or the preset's computed rest."""
-    state = state or resting_state(preset)
+    state = check_initial_state(preset, state) if state else resting_state(preset)
     return np.array([float(state["v"] / mV), *(float(state[g]) for g in GATES)])
 
 

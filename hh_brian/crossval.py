@@ -141,6 +141,24 @@ class CrossValidation:
         checks = [*self.agreements, *self.orders, *self.spike_timing]
         return bool(checks) and all(c.passed for c in checks)
 
+    def report(self) -> str:
+        """The report as Markdown text."""
+        from hh_brian.validation_report import report_lines
+
+        return "\n".join(report_lines(self)) + "\n"
+
+    def write_report(self, path) -> list:
+        """Write the Markdown report and its convergence figure; returns the paths."""
+        from hh_brian.validation_report import write_report
+
+        return write_report(self, path)
+
+    def plot_orders(self, path):
+        """Figure: error against dt per method, with order guides."""
+        from hh_brian.validation_report import plot_orders
+
+        return plot_orders(self, path)
+
 
 def amplification_factor(
     preset: Preset, current: Quantity, duration: Quantity, dt: Quantity, method: str

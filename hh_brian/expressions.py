@@ -125,6 +125,8 @@ def evaluate(
     tree = _parse(text, what, example)
     namespace: dict[str, object] = dict(UNIT_NAMESPACE)
     namespace.update(FUNCTION_NAMESPACE)
+    # Parsed so that they can be rejected by name ("not finite") rather than as unknown.
+    namespace.update({"nan": float("nan"), "inf": float("inf")})
     if variables:
         namespace.update(variables)
     for node in ast.walk(tree):

@@ -108,3 +108,26 @@ __all__ = [
     "steady_state_current",
     "time_constant",
 ]
+
+
+def check_initial_state(preset: Preset, state: dict[str, Quantity]) -> dict[str, Quantity]:
+    """Validate a user-supplied initial state: v a finite voltage, gates finite in [0, 1]."""
+    from brian2 import get_dimensions
+
+    missing = {"v", *GATES} - set(state)
+    if missing:
+        raise HHBrianInputError(
+            f"initial state lacks {sorted(missing)}; give v (volt) and the gates n, m, h, "
+            "e.g. {'v': -65*mV, 'n': 0.32, 'm': 0.05, 'h': 0.6}"
+        )
+    v = state["v"]
+    if get_dimensions(v) is not get_dimensions(volt) or not np.all(np.isfinite(np.asarray(v))):
+        raise HHBrianInputError(f"initial state: v = {v!r} must be a finite voltage such as -65*mV")
+    for gate in GATES:
+        value = np.asarray(state[gate], dtype=float)
+        if not np.all(np.isfinite(value)) or np.any(value < 0) or np.any(value > 1):
+            raise HHBrianInputError(
+                f"initial state: gate {gate} = {state[gate]!r} must be finite and in [0, 1]; "
+                f"e.g. its steady state {float(steady_state(preset, gate, v)):.4f}"
+            )
+    return state

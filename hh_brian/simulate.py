@@ -34,7 +34,7 @@ from brian2 import (
 from hh_brian.errors import HHBrianInputError, SimulationBlowUpError
 from hh_brian.expressions import dimension_name
 from hh_brian.fastpath import fast_enabled, runtime_codeobj_class
-from hh_brian.kinetics import resting_state
+from hh_brian.kinetics import check_initial_state, resting_state
 from hh_brian.presets import GATES, Preset
 from hh_brian.render import STIMULUS_PARAMETER, STIMULUS_TIMED, STIMULUS_TIMED_2D, render
 
@@ -235,7 +235,7 @@ def simulate(
         name="hh",
         codeobj_class=runtime_codeobj_class(target, fast),
     )
-    state = initial_state or resting_state(preset)
+    state = check_initial_state(preset, initial_state) if initial_state else resting_state(preset)
     for name in STATE_VARIABLES:
         setattr(group, name, state[name])
     if constant is not None:

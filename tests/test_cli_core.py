@@ -104,7 +104,8 @@ BAD_INPUT = [
     (["--set", "g_Na=1.2*mV"], "conductance density"),
     (["--set", "g_Na=-1*mS/cm**2"], "positive"),
     (["--set", "C_m=0*uF/cm**2"], "positive"),
-    (["--set", "E_L=nan*mV"], "unknown name|not finite"),
+    (["--set", "E_L=nan*mV"], "not finite"),
+    (["--current", "inf*uA/cm**2"], "not finite"),
     (["--set", "g_na=1*mS/cm**2"], "Did you mean 'g_Na'"),
     (["--set", "g_Na"], "NAME=EXPR"),
     (["--set", "alpha_n=0.1/ms*exp(v"], "cannot parse"),
@@ -184,6 +185,54 @@ def test_blow_up_exits_1_without_output(tmp_path, capsys):
     )
     assert code == 1 and "euler" in err and "dt = 0.5 ms" in err and "t = " in err
     assert out.read_bytes() == b"precious"
+
+
+def test_reference_engine_blow_up_exits_1_without_output(tmp_path, capsys):
+    out = tmp_path / "trace.npz"
+    code, _, err = run(
+        capsys,
+        "simulate",
+        "dayan_abbott",
+        "--engine",
+        "reference",
+        "--method",
+        "rk4",
+        "--dt",
+        "0.5*ms",
+        "--current",
+        "100*uA/cm**2",
+        "--out",
+        str(out),
+    )
+    assert code == 1 and "rk4" in err and "dt=0.5 ms" in err and "at t=1 ms" in err
+    assert not out.exists()
+
+
+def test_non_finite_initial_state_is_rejected():
+    from brian2 import ms, mV, uA
+    from brian2.units import cm
+
+    from hh_brian.bridge import simulate_reference
+    from hh_brian.errors import HHBrianInputError
+    from hh_brian.presets import get_preset
+    from hh_brian.simulate import simulate
+
+    bad = {"v": float("nan") * mV, "n": 0.3, "m": 0.05, "h": 0.6}
+    for engine in (simulate, simulate_reference):
+        with pytest.raises(HHBrianInputError, match="finite voltage"):
+            engine(
+                get_preset("dayan_abbott"),
+                current=0 * uA / cm**2,
+                duration=1 * ms,
+                initial_state=bad,
+            )
+    with pytest.raises(HHBrianInputError, match=r"gate m .* \[0, 1\]"):
+        simulate(
+            get_preset("dayan_abbott"),
+            current=0 * uA / cm**2,
+            duration=1 * ms,
+            initial_state={"v": -65 * mV, "n": 0.3, "m": 1.5, "h": 0.6},
+        )
 
 
 def test_render_without_preset_is_an_error(capsys):
