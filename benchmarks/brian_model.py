@@ -30,6 +30,7 @@ beta_n = 0.125*exp(-0.0125*(v + 65*mV)/mV)/ms : Hz
 I : amp/meter**2 (constant)
 """
 
+THRESHOLD_MV = -20.0
 THRESHOLD = "v > -20*mV"
 REFRACTORY = "v > -20*mV"
 DT_MS = 0.01
@@ -92,8 +93,18 @@ def equations(use_render: bool = True) -> tuple[str, dict, str]:
     return DA_EQUATIONS, namespace(), "benchmarks/brian_model.py"
 
 
-def build_group(n_neurons: int, method: str, equations_text: str | None = None, ns=None):
-    """NeuronGroup + SpikeMonitor(record=False) for the benchmark protocol."""
+def build_group(
+    n_neurons: int,
+    method: str,
+    equations_text: str | None = None,
+    ns=None,
+    codeobj_class=None,
+):
+    """NeuronGroup + SpikeMonitor(record=False) for the benchmark protocol.
+
+    ``codeobj_class`` is passed to the NeuronGroup (e.g. hh-brian's fast code
+    objects from :mod:`hh_brian.fastpath`); None is Brian2's default.
+    """
     import numpy as np
     from brian2 import NeuronGroup, SpikeMonitor, mm, mV, uA
 
@@ -107,6 +118,7 @@ def build_group(n_neurons: int, method: str, equations_text: str | None = None, 
         method=method,
         namespace=ns,
         name="hh",
+        codeobj_class=codeobj_class,
     )
     group.v = -65 * mV
     for gate, value in initial_gates().items():
