@@ -120,7 +120,7 @@ class ExponentialEulerAB(Integrator):
         if n_neurons <= STEP_CHUNK:
             ExponentialEulerAB._step_chunk(model, y, i_now, dt, work)
             return
-        per_neuron = np.ndim(i_now) > 0
+        per_neuron = np.ndim(i_now) > 0 and np.shape(i_now)[-1] == n_neurons
         for lo in range(0, n_neurons, STEP_CHUNK):
             hi = min(lo + STEP_CHUNK, n_neurons)
             ExponentialEulerAB._step_chunk(
