@@ -141,7 +141,15 @@ def check_time_step(dt: Quantity, duration: Quantity) -> int:
         raise HHBrianInputError(
             f"dt: {dt!r} is longer than the duration {duration!r}; use a smaller dt"
         )
-    return int(round(float(duration / dt)))
+    ratio = float(duration / dt)
+    n_steps = int(round(ratio))
+    if abs(ratio - n_steps) > 1e-9 * max(ratio, 1.0):
+        raise HHBrianInputError(
+            f"dt: {dt!r} does not divide the duration {duration!r} ({ratio:.6g} steps); "
+            f"use a dt such as {float(duration / second) / max(n_steps, 1) * 1e3:.6g}*ms "
+            "or change the duration"
+        )
+    return n_steps
 
 
 def simulate(

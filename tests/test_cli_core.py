@@ -114,6 +114,7 @@ BAD_INPUT = [
     (["--dt", "0*ms"], "positive"),
     (["--dt=-1*ms"], "positive"),
     (["--dt", "200*ms"], "longer than the duration"),
+    (["--dt", "0.03*ms"], "does not divide the duration"),
     (["--duration", "0*ms"], "positive"),
     (["--duration", "10*mV"], "time"),
     (["--current", "10"], "no units|dimensionless|current density"),
