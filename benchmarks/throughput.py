@@ -257,7 +257,7 @@ def worker_neuron(n: int, steps: int, threads: int, reps: int) -> dict:
     t0 = time.perf_counter()
     h.celsius = 6.3
     h.dt = bm.DT_MS
-    h.cvode.active(0)
+    h.CVode().active(0)
     area_cm2 = math.pi * NEURON_DIAM_UM**2 * 1e-8
     i_max_na = bm.I_MAX_UA_PER_MM2 * 100 * area_cm2 * 1e3  # uA/mm^2 -> uA/cm^2 -> uA -> nA
     t_vec, id_vec = h.Vector(), h.Vector()
@@ -434,6 +434,9 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="use benchmarks/brian_model.py's equations, not hh_brian.render",
     )
+    ap.add_argument(
+        "--replot", action="store_true", help="only redraw the PNG from an existing --json file"
+    )
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
@@ -441,6 +444,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not args.json:
         ap.error("--json is required")
+    if args.replot:
+        path = Path(args.json)
+        plot(json.loads(path.read_text())["records"], path.with_suffix(".png"))
+        return 0
 
     impls = set(args.impls.split(","))
     unknown = impls - set(ALL_IMPLS)
@@ -644,7 +651,10 @@ def plot(records: list[dict], png: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(METHODS), figsize=(12, 4.5), sharey=True)
+    fig, axes = plt.subplots(1, len(METHODS), figsize=(13, 5.5), sharey=True)
+    keys = sorted({f"{r['impl']} ({r['threads']}t)" for r in records})
+    cmap = plt.get_cmap("tab20")
+    colours = {key: cmap(k % 20) for k, key in enumerate(keys)}
     for ax, method in zip(axes, METHODS, strict=True):
         series: dict[str, list[tuple[int, float]]] = {}
         for r in records:
@@ -656,14 +666,22 @@ def plot(records: list[dict], png: Path) -> None:
         for key, pts in sorted(series.items()):
             pts.sort()
             style = "--" if key.startswith("c_loop") else "-"
-            ax.plot([p[0] for p in pts], [p[1] for p in pts], style, marker="o", label=key)
+            ax.plot(
+                [p[0] for p in pts],
+                [p[1] for p in pts],
+                style,
+                marker="o",
+                label=key,
+                color=colours[key],
+            )
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("N (neurons)")
         ax.set_title(method)
         ax.grid(True, which="both", alpha=0.3)
     axes[0].set_ylabel("ns per neuron-step")
-    axes[-1].legend(fontsize=7, loc="best")
+    for ax in axes:
+        ax.legend(fontsize=6.5, loc="upper right", ncol=2)
     fig.tight_layout()
     fig.savefig(png, dpi=120)
     plt.close(fig)
