@@ -46,6 +46,7 @@ from brian2.units import cm
 
 from hh_brian.analysis import firing_rate
 from hh_brian.errors import HHBrianInputError, SimulationBlowUpError
+from hh_brian.fastpath import runtime_codeobj_class
 from hh_brian.kinetics import resting_state
 from hh_brian.output import write_text_atomic
 from hh_brian.presets import Preset
@@ -268,6 +269,7 @@ def fi_curve(
         namespace=namespace,
         dt=dt,
         name="fi_curve",
+        codeobj_class=runtime_codeobj_class(target),
     )
     rest = resting_state(preset)
     for name in STATE_VARIABLES:

@@ -39,6 +39,7 @@ from brian2 import (
 
 from hh_brian.errors import HHBrianInputError
 from hh_brian.expressions import check_dimensions
+from hh_brian.fastpath import fast_compiler_prefs, runtime_codeobj_class, standalone_codeobj_class
 from hh_brian.kinetics import resting_state
 from hh_brian.presets import GATES, Preset
 from hh_brian.render import render
@@ -352,7 +353,7 @@ def draw_connections(
     return np.concatenate(pre), np.concatenate(post)
 
 
-def _build_group(pop: Population, spec: NetworkSpec) -> NeuronGroup:
+def _build_group(pop: Population, spec: NetworkSpec, codeobj_class=None) -> NeuronGroup:
     model = render(pop.preset, extra_currents=("I_syn",))
     syn = render_synapses(pop.synapses, pop.preset.convention)
     refractory = model.refractory if pop.refractory is None else pop.refractory
@@ -365,6 +366,7 @@ def _build_group(pop: Population, spec: NetworkSpec) -> NeuronGroup:
         namespace={**model.namespace, **syn.namespace},
         dt=spec.dt,
         name=pop.name,
+        codeobj_class=codeobj_class,
     )
     rest = resting_state(pop.preset)
     for name in ("v", *GATES):
@@ -382,9 +384,11 @@ def _build_group(pop: Population, spec: NetworkSpec) -> NeuronGroup:
     return group
 
 
-def _build(spec: NetworkSpec, pops: dict[str, Population]) -> tuple[Network, dict, dict, dict]:
+def _build(
+    spec: NetworkSpec, pops: dict[str, Population], codeobj_class=None
+) -> tuple[Network, dict, dict, dict]:
     rng = np.random.default_rng(spec.seed)
-    groups = {name: _build_group(pop, spec) for name, pop in pops.items()}
+    groups = {name: _build_group(pop, spec, codeobj_class) for name, pop in pops.items()}
     objects: list = list(groups.values())
     counts: dict[str, int] = {}
     for n, c in enumerate(spec.connections):
@@ -545,7 +549,7 @@ def _run_runtime(spec, pops, duration) -> NetworkResult:
     try:
         started = time.perf_counter()
         brian_seed(spec.seed)
-        net, states, spike_mons, counts = _build(spec, pops)
+        net, states, spike_mons, counts = _build(spec, pops, runtime_codeobj_class("cython"))
         net.run(duration, namespace={})
         total = time.perf_counter() - started
         run_time = float(current_device._last_run_time)
@@ -567,9 +571,10 @@ def _run_standalone(spec, pops, duration, threads) -> NetworkResult:
         try:
             started = time.perf_counter()
             brian_seed(spec.seed)
-            net, states, spike_mons, counts = _build(spec, pops)
+            net, states, spike_mons, counts = _build(spec, pops, standalone_codeobj_class())
             net.run(duration, namespace={})
-            current_device.build(directory=folder, compile=True, run=True, debug=False)
+            with fast_compiler_prefs():
+                current_device.build(directory=folder, compile=True, run=True, debug=False)
             total = time.perf_counter() - started
             run_time = float(current_device._last_run_time)
             info = _info(spec, "cpp_standalone", threads, counts)
