@@ -48,17 +48,41 @@ def _rate_callable(preset: Preset, name: str) -> Callable[[np.ndarray], np.ndarr
     return rate
 
 
+#: Parameters that enter only the named rates; changing one makes those rates custom.
+RATE_PARAMETERS = {
+    "A_alpha_n": ("alpha_n",),
+    "B_alpha_n": ("alpha_n",),
+    "A_beta_n": ("beta_n",),
+    "B_beta_n": ("beta_n",),
+}
+
+
+def _custom_rates(preset: Preset) -> set[str]:
+    """Rates whose text, or whose rate-only parameters, differ from the built-in preset."""
+    from hh_brian.presets import PRESETS
+
+    custom = set(custom_rate_names(preset)) if preset.kinetics is None else set()
+    base = next((p for p in PRESETS.values() if p.kinetics == preset.base_kinetics), None)
+    for name, rates in RATE_PARAMETERS.items():
+        if base is not None and name in base.parameters:
+            if preset.parameters[name] != base.parameters[name]:
+                custom.update(rates)
+    return custom
+
+
 def reference_kinetics(preset: Preset) -> str | dict[str, tuple[Callable, Callable]]:
     """Kinetics for the reference: its own NumPy rates, or translated user rates.
 
     For a built-in preset this is the *name* of the reference's independently
     written rate set, so that a typo in either implementation shows up as a
-    disagreement.  Gates whose rates the user replaced are translated from the
-    expression text; the other gates keep the reference's own functions.
+    disagreement.  Rates the user replaced (or whose rate-only parameters, such
+    as the thermodynamic n-gate's A and B, were changed) are translated from the
+    expression text; the other rates keep the reference's own functions.
+    (Traub-Miles rates depend on V_T, which the reference takes as a parameter.)
     """
-    if preset.kinetics is not None:
-        return preset.kinetics
-    custom = set(custom_rate_names(preset))
+    custom = _custom_rates(preset)
+    if not custom:
+        return preset.base_kinetics
     base = KINETICS.get(preset.base_kinetics or "")
     table: dict[str, tuple[Callable, Callable]] = {}
     for gate in GATES:
@@ -80,8 +104,6 @@ def reference_model(preset: Preset) -> ReferenceModel:
     kwargs = {}
     if "V_T" in p:
         kwargs["V_T"] = float(p["V_T"] / mV)
-    if preset.kinetics == "dayan_abbott_thermodynamic_n":
-        _check_thermodynamic_defaults(preset)
     return ReferenceModel(
         g_Na=float(p["g_Na"] / _CONDUCTANCE),
         g_K=float(p["g_K"] / _CONDUCTANCE),
@@ -97,20 +119,6 @@ def reference_model(preset: Preset) -> ReferenceModel:
         q10=float(p["q10"]),
         **kwargs,
     )
-
-
-def _check_thermodynamic_defaults(preset: Preset) -> None:
-    """The reference's thermodynamic n-gate has the lecture's constants built in."""
-    from hh_brian.presets import PRESETS
-
-    base = PRESETS["dayan_abbott_thermodynamic_n"].parameters
-    for name in ("A_alpha_n", "B_alpha_n", "A_beta_n", "B_beta_n"):
-        if preset.parameters[name] != base[name]:
-            raise HHBrianInputError(
-                f"{name} was changed; the reference engine's thermodynamic n-gate has the "
-                "lecture's constants built in: replace the rate instead "
-                "(--set 'alpha_n=0.9/ms*exp(0.04/mV*v)')"
-            )
 
 
 def current_density_uA_cm2(preset: Preset, current: Quantity) -> np.ndarray:

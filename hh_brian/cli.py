@@ -22,6 +22,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one line with exit status 2."""
 
     def error(self, message: str) -> None:  # pragma: no cover - exercised via main()
+        if "expected one argument" in message:
+            message += " (a value starting with '-' must be joined with '=': --dt=-0.01*ms)"
         raise HHBrianInputError(f"{self.prog}: {message}")
 
 
@@ -185,6 +187,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SimulationBlowUpError as exc:
         print(f"hh-brian: simulation failed: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except OSError as exc:
+        # A file system problem found late (disk full, permissions changed): bad input.
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        print(
+            f"hh-brian: error: cannot write output{where}: {exc.strerror or exc}; "
+            "choose another path",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("hh-brian: interrupted", file=sys.stderr)
         return 130

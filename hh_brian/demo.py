@@ -20,7 +20,7 @@ from brian2 import ms, uA
 from brian2.units import cm
 
 from hh_brian.errors import HHBrianInputError
-from hh_brian.output import write_text_atomic
+from hh_brian.output import probe_writable, write_text_atomic
 
 STEPS = 4
 
@@ -31,16 +31,27 @@ def prepare_folder(out: str | None) -> Path:
         folder = Path(f"hh-brian-demo-{time.strftime('%Y%m%d-%H%M%S')}")
     else:
         folder = Path(out)
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+    if folder.exists() and not folder.is_dir():
         raise HHBrianInputError(
-            f"--out: {str(folder)!r} exists and is not an empty folder; the demo never "
-            "overwrites results: give a new folder name"
+            f"--out: {str(folder)!r} is an existing file; give a new folder name"
+        )
+    if folder.exists() and any(folder.iterdir()):
+        raise HHBrianInputError(
+            f"--out: folder {str(folder)!r} is not empty; the demo never overwrites results: "
+            "give a new folder name"
         )
     if not folder.parent.exists():
         raise HHBrianInputError(
             f"--out: parent folder {str(folder.parent)!r} does not exist; create it first"
         )
-    folder.mkdir(exist_ok=True)
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise HHBrianInputError(
+            f"--out: cannot create folder {str(folder)!r} ({exc.strerror}); choose a writable "
+            "location"
+        ) from None
+    probe_writable(folder, "--out")
     return folder
 
 

@@ -26,11 +26,23 @@ def expected_files() -> dict[str, str]:
     return {equation_file_name(p): render(p).file_text() for p in PRESETS.values()}
 
 
+SYNAPSE_FOLDER = "synapses"
+
+
 def write_equation_files(folder: str | Path) -> list[Path]:
-    """(Re)write the rendered equations of every built-in preset into *folder*."""
+    """(Re)write the rendered equations of every built-in neuron preset into *folder*
+    and of every synapse preset into ``folder/synapses/``."""
+    from hh_brian.synapses import expected_synapse_files
+
     folder = Path(folder)
     if not folder.is_dir():
         raise HHBrianInputError(
             f"render --write: folder {str(folder)!r} does not exist; create it first"
         )
-    return [write_text_atomic(folder / name, text) for name, text in expected_files().items()]
+    (folder / SYNAPSE_FOLDER).mkdir(exist_ok=True)
+    written = [write_text_atomic(folder / name, text) for name, text in expected_files().items()]
+    written += [
+        write_text_atomic(folder / SYNAPSE_FOLDER / name, text)
+        for name, text in expected_synapse_files().items()
+    ]
+    return written

@@ -168,6 +168,23 @@ class FastCythonCodeObject(CythonCodeObject):
         self.code = _fast_cython_source(self.code, self.template_name, self.class_name)
 
 
+def _cpu_tag() -> str:
+    """Identifies this CPU model, so a cache shared across machines never loads a
+    ``-march=native`` build on a CPU that cannot run it."""
+    import hashlib
+    import platform
+
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            lines = [ln for ln in handle if ln.startswith(("model name", "flags"))][:2]
+    except OSError:
+        lines = [platform.processor() or platform.machine()]
+    return hashlib.sha1("".join(lines).encode()).hexdigest()[:12]
+
+
+_CPU_TAG = _cpu_tag()
+
+
 def _fast_cython_source(code, template_name: str, tag: str):
     """Rewrite every block of a MultiTemplate: ``cdivision=True`` (hot loop) and a flags tag."""
     for block in list(code):
@@ -179,7 +196,7 @@ def _fast_cython_source(code, template_name: str, tag: str):
             for pattern, replacement in _NOT_REFRACTORY_REWRITES:
                 text = pattern.sub(replacement, text)
         # Directive comments must stay first; the tag goes at the end.
-        text = f"{text}\n# {tag}: {' '.join(FAST_GCC_ARGS)}\n"
+        text = f"{text}\n# {tag}: {' '.join(FAST_GCC_ARGS)} cpu={_CPU_TAG}\n"
         setattr(code, block, text)
         code._templates[block] = text
     return code

@@ -40,9 +40,45 @@ def check_output_path(path: str | os.PathLike, suffixes: tuple[str, ...], what: 
         )
     if target.is_dir():
         raise HHBrianInputError(f"{what}: {str(target)!r} is a folder; give a file name")
-    if not os.access(folder, os.W_OK):
-        raise HHBrianInputError(f"{what}: folder {str(folder)!r} is not writable")
+    if target.exists() and not target.is_file():
+        raise HHBrianInputError(f"{what}: {str(target)!r} exists and is not a regular file")
+    probe_writable(folder, what)
     return target
+
+
+def probe_writable(folder: Path, what: str) -> None:
+    """Create and remove a temporary file in *folder* (os.access lies for root)."""
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".hh-brian-probe-", dir=folder)
+    except OSError as exc:
+        raise HHBrianInputError(
+            f"{what}: cannot write in folder {str(folder)!r} ({exc.strerror}); choose a "
+            "writable folder"
+        ) from None
+    os.close(handle)
+    os.unlink(probe)
+
+
+@contextmanager
+def atomic_paths(*paths: str | os.PathLike):
+    """Temporary paths for several outputs; all are renamed into place only if the block
+    succeeds, so a failure leaves none of them (and destroys no existing file)."""
+    targets = [Path(p) for p in paths]
+    temporaries = []
+    try:
+        for target in targets:
+            handle, temporary = tempfile.mkstemp(
+                prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent or "."
+            )
+            os.close(handle)
+            temporaries.append(Path(temporary))
+        yield temporaries
+        for temporary, target in zip(temporaries, targets, strict=True):
+            os.chmod(temporary, 0o666 & ~_umask())
+            os.replace(temporary, target)
+    finally:
+        for temporary in temporaries:
+            temporary.unlink(missing_ok=True)
 
 
 @contextmanager

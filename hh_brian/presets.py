@@ -212,6 +212,9 @@ class Preset:
         >>> get_preset("dayan_abbott").with_parameters(E_L=-60 * mV).parameter("E_L")
         -60. * mvolt
         """
+        overrides = dict(overrides)
+        if "area" in overrides and not self.has_area:
+            return self.with_area(overrides.pop("area")).with_parameters(**overrides)
         new = dict(self.parameters)
         for name, value in overrides.items():
             if name not in self.parameters:
@@ -240,7 +243,7 @@ class Preset:
                     f"unknown rate {name!r}.{closest_names(name, RATE_NAMES)} "
                     f"Rates are {', '.join(RATE_NAMES)}"
                 )
-            validate_rate_expression(name, text, self.parameters)
+            validate_rate_expression(name, text, self.parameters, self.convention)
             new[name] = text.strip()
         return replace(self, rates=new, kinetics=None)
 
@@ -287,6 +290,14 @@ def display_unit(value: Quantity, length_unit: str = "cm") -> str:
     return repr(get_unit(dim))
 
 
+def display_value(value: object, length_unit: str = "cm") -> str:
+    """A value in customary units for messages, e.g. ``-1*mS/cm**2`` (not SI base units)."""
+    unit_text = display_unit(value, length_unit)
+    if not unit_text:
+        return f"{float(np.asarray(value)):.6g}"
+    return f"{float(value / evaluate(unit_text)):.6g}*{unit_text}"
+
+
 def validate_parameter(name: str, value: object, reference: Quantity) -> Quantity:
     """Check *value* has the units of *reference*, is finite and in range."""
     example = parameter_example(name)
@@ -300,23 +311,42 @@ def validate_parameter(name: str, value: object, reference: Quantity) -> Quantit
         raise HHBrianInputError(f"{what}: expected one value, got {value!r}; e.g. {example}")
     magnitude = float(np.asarray(value))
     if not math.isfinite(magnitude):
-        raise HHBrianInputError(f"{what}: {value!r} is not finite; e.g. {example}")
+        raise HHBrianInputError(f"{what}: {value} is not finite; e.g. {example}")
+    shown = display_value(value)
     if name in POSITIVE_PARAMETERS and magnitude <= 0:
-        raise HHBrianInputError(f"{what}: must be positive, got {value!r}; e.g. {example}")
+        raise HHBrianInputError(f"{what}: must be positive, got {shown}; e.g. {example}")
+    if name in ("celsius", "celsius_ref") and magnitude <= -273.15:
+        raise HHBrianInputError(
+            f"{what}: {shown} degC is below absolute zero; give degrees Celsius, e.g. {example}"
+        )
     quantity = Quantity(value, copy=True)
     quantity.flags.writeable = False
     return quantity
 
 
-def validate_rate_expression(name: str, text: str, parameters: Mapping[str, Quantity]) -> None:
-    """Check a rate expression parses and has units of 1/time over a voltage range."""
+def validate_rate_expression(
+    name: str,
+    text: str,
+    parameters: Mapping[str, Quantity],
+    convention: VoltageConvention = MODERN,
+) -> None:
+    """Check a rate expression parses, has units of 1/time, and is a finite, non-negative
+    rate from -120 to +60 mV (modern potential, mapped into the preset's convention)."""
     example = "'0.1/ms/exprel(-(v + 55*mV)/(10*mV))'"
     what = f"rate {name}"
     if not isinstance(text, str) or not text.strip():
         raise HHBrianInputError(f"{what}: expected an expression in v such as {example}")
-    probe = np.linspace(-120.0, 60.0, 19) * mV
+    probe = convention.from_modern(np.linspace(-120.0, 60.0, 181) * mV)
     value = evaluate(text, {**parameters, "v": probe}, what=what, example=example)
     check_dimensions(value, Hz, what=what, example=example)
+    rates = np.asarray(value / Hz) * np.ones(probe.shape)
+    bad = ~np.isfinite(rates) | (rates < 0)
+    if bad.any():
+        v_bad = float(convention.to_modern(probe[np.argmax(bad)]) / mV)
+        raise HHBrianInputError(
+            f"{what}: {text!r} is negative or not finite at V = {v_bad:g} mV (modern); a "
+            f"rate must be >= 0 over -120..60 mV, e.g. {example}"
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -406,6 +436,8 @@ HH1952_PRESET = _preset(
         "v is the displacement from rest with depolarisation negative, as in the paper; "
         "V_modern = -65 mV - v.",
         "A depolarising (positive) injected current enters dv/dt with a minus sign.",
+        "beta_m = 4 exp(+v/18) as in the paper; the lecture's 1952 table prints 4 e^{-V/18}, "
+        "a sign slip (under V_modern = -65 mV - v it must equal 4 exp(-(V+65)/18)).",
         "Spikes are detected when v falls below V_spike = -45 mV (modern -20 mV).",
         "alpha_n and alpha_m are written with exprel: 0.01(v+10)/(exp((v+10)/10)-1) "
         "= 0.1/exprel((v+10)/10), finite at v = -10 mV (and -25 mV for alpha_m).",
@@ -450,6 +482,8 @@ LECTURE07_DEFAULTS = _preset(
         "lecture's example protocol reproduces. Use dayan_abbott for the book's model.",
         "With 10x the capacitance the membrane is 10x slower; the lecture's input "
         "(~0.3 uA/mm^2) is correspondingly larger.",
+        "Its responses are graded: in the lecture protocol the peaks spread from -53 to -12 mV "
+        "with no gap, so counts of crossings of V_spike = -20 mV depend on the scheme and dt.",
     ),
 )
 
@@ -664,6 +698,25 @@ __all__ = [
     "get_preset",
     "validate_parameter",
 ]
+
+
+def differences_from_builtin(preset: Preset) -> list[str]:
+    """``NAME=value`` for each parameter or rate that differs from the built-in preset
+    of the same name (empty for an unmodified built-in preset)."""
+    base = PRESETS.get(preset.name)
+    if base is None:
+        return [f"(not a built-in preset: {preset.name})"]
+    changes = [
+        f"{name}={preset.display(name)}"
+        for name in preset.parameters
+        if name not in base.parameters or preset.parameters[name] != base.parameters[name]
+    ]
+    changes += [
+        f"{name}={preset.rates[name]}"
+        for name in RATE_NAMES
+        if preset.rates[name] != base.rates[name]
+    ]
+    return changes
 
 
 def custom_rate_names(preset: Preset) -> tuple[str, ...]:

@@ -27,7 +27,14 @@ from brian2 import Quantity, amp, meter, mV
 
 from hh_brian.errors import HHBrianInputError
 from hh_brian.kinetics import resting_state
-from hh_brian.presets import CORE_PARAMETERS, GATES, OPTIONAL_PARAMETERS, RATE_NAMES, Preset
+from hh_brian.presets import (
+    CORE_PARAMETERS,
+    GATES,
+    OPTIONAL_PARAMETERS,
+    RATE_NAMES,
+    Preset,
+    differences_from_builtin,
+)
 
 #: How a stimulus enters the equations.
 STIMULUS_PARAMETER = "parameter"  # I_inj is a per-neuron constant (set before a run)
@@ -161,15 +168,18 @@ def render(
 def header(model: RenderedModel) -> str:
     """Commented header: preset, citation, convention, parameters, initial state."""
     p = model.preset
-    out = [
-        f"# hh-brian preset: {p.name}",
+    changes = differences_from_builtin(p)
+    out = [f"# hh-brian preset: {p.name}"]
+    if changes:
+        out.append(f"# DERIVED from the built-in preset, with: {'; '.join(changes)}")
+    out += [
         f"# {p.title}",
         f"# Source: {p.citation}",
         f"# Convention: {p.convention.name}: {p.convention.description}",
-        "# Regenerate: hh-brian render --all --write equations/",
-        "#",
-        "# Namespace (parameters):",
     ]
+    if not changes:
+        out.append("# Regenerate: hh-brian render --all --write equations/")
+    out += ["#", "# Namespace (parameters):"]
     meanings = {**CORE_PARAMETERS, **OPTIONAL_PARAMETERS}
     for name in p.parameters:
         out.append(f"#   {name} = {p.display(name)}  ({meanings.get(name, '')})")

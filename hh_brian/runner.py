@@ -14,7 +14,7 @@ from brian2 import amp, meter, ms, mV, second
 
 from hh_brian.errors import HHBrianInputError
 from hh_brian.expressions import evaluate
-from hh_brian.output import PLOT_SUFFIXES, check_output_path, meta_json, versions, write_npz_atomic
+from hh_brian.output import PLOT_SUFFIXES, atomic_paths, check_output_path, meta_json, versions
 from hh_brian.presets import GATES, Preset
 from hh_brian.simulate import BRIAN2_METHODS, coerce_current
 
@@ -38,6 +38,13 @@ def parse_current(preset: Preset, text: str) -> object:
     return coerce_current(preset, value, what="--current")
 
 
+def _shown_current(preset: Preset, current) -> str:
+    """The current in customary units (nA or uA/cm**2), as Brian2 text."""
+    from hh_brian.presets import display_value
+
+    return display_value(current, "cm")
+
+
 def simulation_meta(preset: Preset, *, method: str, dt, duration, current, engine: str) -> dict:
     """Provenance of one run: preset, convention, method, dt, every parameter, versions."""
     return {
@@ -48,7 +55,7 @@ def simulation_meta(preset: Preset, *, method: str, dt, duration, current, engin
         "method": method,
         "dt_ms": float(dt / ms),
         "duration_ms": float(duration / ms),
-        "current": str(current),
+        "current": _shown_current(preset, current),
         "current_unit": "amp" if preset.has_area else "amp/meter**2",
         "current_value_SI": float(
             np.asarray(current / (amp if preset.has_area else amp / meter**2))
@@ -114,11 +121,14 @@ def run_single(
         "spikes_ms": np.asarray(result.spikes_of(0) / ms),
         "meta": np.array(meta_json(meta)),
     }
-    write_npz_atomic(out_path, arrays)
-    if plot_path:
-        from hh_brian.plotting import plot_trace
+    outputs = [out_path] + ([plot_path] if plot_path else [])
+    with atomic_paths(*outputs) as temporaries:
+        with open(temporaries[0], "wb") as handle:
+            np.savez(handle, **arrays)
+        if plot_path:
+            from hh_brian.plotting import plot_trace
 
-        plot_trace(result, plot_path, current_label=current_text)
+            plot_trace(result, temporaries[1], current_label=current_text)
     return out_path
 
 

@@ -127,25 +127,43 @@ def coerce_current(preset: Preset, current: Quantity, *, what: str = "current") 
     )
 
 
+def blow_up_advice(method: str) -> str:
+    """What to do after *method* blew up."""
+    if method == "exponential_euler":
+        return (
+            "use a smaller dt, or check the model: exponential Euler is stable for "
+            "linear gates, so a blow-up usually means a rate or parameter is wrong"
+        )
+    return "use a smaller dt or method exponential_euler"
+
+
+def _shown(value: Quantity) -> str:
+    """A time in ms (or the value as given if it is not a time), for messages."""
+    if get_dimensions(value) is get_dimensions(second):
+        return f"{float(value / ms):g}*ms"
+    return repr(value)
+
+
 def check_time_step(dt: Quantity, duration: Quantity) -> int:
     """Validate *dt* and *duration* (both times, positive, finite); return n_steps."""
     for name, value, example in (("dt", dt, "'0.01*ms'"), ("duration", duration, "'100*ms'")):
         if get_dimensions(value) is not get_dimensions(second):
             raise HHBrianInputError(
-                f"{name}: {value!r} is not a time; give it with units, e.g. {example}"
+                f"{name}: {_shown(value)} is not a time; give it with units, e.g. {example}"
             )
         magnitude = float(value / second)
         if not np.isfinite(magnitude) or magnitude <= 0:
-            raise HHBrianInputError(f"{name}: must be positive and finite, got {value!r}")
+            raise HHBrianInputError(f"{name}: must be positive and finite, got {_shown(value)}")
     if dt > duration:
         raise HHBrianInputError(
-            f"dt: {dt!r} is longer than the duration {duration!r}; use a smaller dt"
+            f"dt: {_shown(dt)} is longer than the duration {_shown(duration)}; use a smaller dt"
         )
     ratio = float(duration / dt)
     n_steps = int(round(ratio))
     if abs(ratio - n_steps) > 1e-9 * max(ratio, 1.0):
         raise HHBrianInputError(
-            f"dt: {dt!r} does not divide the duration {duration!r} ({ratio:.6g} steps); "
+            f"dt: {_shown(dt)} does not divide the duration {_shown(duration)} "
+            f"({ratio:.6g} steps); "
             f"use a dt such as {float(duration / second) / max(n_steps, 1) * 1e3:.6g}*ms "
             "or change the duration"
         )
@@ -263,7 +281,7 @@ def simulate(
         raise SimulationBlowUpError(
             f"{method} with dt = {float(dt / ms):g} ms blew up at t = "
             f"{float(network.t / ms):.6g} ms (preset {preset.name}: division by zero or "
-            "overflow in the state update); use a smaller dt or method exponential_euler"
+            f"overflow in the state update); {blow_up_advice(method)}"
         ) from None
     wall = time.perf_counter() - started
 
@@ -330,5 +348,5 @@ def check_finite(result: SimulationResult, final_state: dict[str, np.ndarray]) -
     raise SimulationBlowUpError(
         f"{result.method} with dt = {float(result.dt / ms):g} ms blew up {when} "
         f"(preset {result.preset.name}: NaN/Inf or a gate outside [0, 1]); "
-        f"use a smaller dt or method exponential_euler"
+        f"{blow_up_advice(result.method)}"
     )

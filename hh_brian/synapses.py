@@ -496,7 +496,8 @@ def synapse_file_text(preset: SynapsePreset) -> str:
         f"# {preset.title}",
         f"# Source: {preset.citation}",
         f"# Convention: {preset.convention.name}; I_syn is physical (positive depolarises), amp",
-        "# Regenerate: hh-brian network synapses --write equations/synapses/",
+        "# Regenerate: hh-brian render --all --write equations/ (or: hh-brian network synapses "
+        "--write equations/synapses/)",
         "#",
         "# Namespace:",
     ]

@@ -79,19 +79,21 @@ def report_lines(result: CrossValidation) -> list[str]:
 
 
 def write_report(result: CrossValidation, path: str | Path) -> list[Path]:
-    """Write the Markdown report and its figure (``<stem>_orders.png``) atomically."""
-    from hh_brian.output import write_text_atomic
+    """Write the Markdown report and its figure (``<stem>_orders.png``), both or neither."""
+    from hh_brian.output import atomic_paths
 
     path = Path(path)
-    written = []
     lines = report_lines(result)
-    if result.orders:
-        figure_path = path.with_name(f"{path.stem}_orders.png")
-        plot_orders(result, figure_path)
-        written.append(figure_path)
-        lines += ["", f"![error against dt]({figure_path.name})"]
-    written.insert(0, write_text_atomic(path, "\n".join(lines) + "\n"))
-    return written
+    if not result.orders:
+        with atomic_paths(path) as (temporary,):
+            temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return [path]
+    figure_path = path.with_name(f"{path.stem}_orders.png")
+    lines += ["", f"![error against dt]({figure_path.name})"]
+    with atomic_paths(path, figure_path) as (text_tmp, figure_tmp):
+        plot_orders(result, figure_tmp)
+        text_tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return [path, figure_path]
 
 
 def plot_orders(result: CrossValidation, path: str | Path) -> Path:

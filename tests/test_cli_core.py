@@ -244,3 +244,102 @@ def test_render_without_preset_is_an_error(capsys):
 def test_missing_subcommand_is_an_error(capsys):
     code, _, err = run(capsys)
     assert code == 2 and "hh-brian" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [
+            "simulate",
+            "dayan_abbott",
+            "--duration",
+            "5*ms",
+            "--out",
+            "{tmp}/s.npz",
+            "--plot",
+            "/proc/x.png",
+        ],
+        ["simulate", "dayan_abbott", "--duration", "5*ms", "--out", "/proc/s.npz"],
+        ["validate", "dayan_abbott", "--skip-orders", "--report", "/proc/v.md"],
+        ["demo", "--out", "/proc/demo"],
+    ],
+)
+def test_unwritable_outputs_exit_2_and_leave_nothing(tmp_path, capsys, argv):
+    """Probing writes a real file: os.access() says yes to root even where writing fails."""
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and "cannot" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_area_can_be_given_to_a_per_area_preset(tmp_path, capsys):
+    out = tmp_path / "a.npz"
+    code, _, _ = run(
+        capsys,
+        "simulate",
+        "dayan_abbott",
+        "--set",
+        "area=100*um**2",
+        "--current",
+        "0.01*nA",
+        "--duration",
+        "5*ms",
+        "--out",
+        str(out),
+    )
+    assert code == 0
+    meta = json.loads(str(np.load(out)["meta"]))
+    assert meta["parameters"]["area"] == "100*um**2" and meta["current_unit"] == "amp"
+
+
+@pytest.mark.parametrize(
+    ("setting", "fragment"),
+    [
+        ("alpha_n=-1/ms", "negative or not finite"),
+        ("alpha_n=1/ms*exp(20*v/mV)", "negative or not finite"),
+        ("celsius=-300", "absolute zero"),
+        ("g_Na=-1*mS/cm**2", r"got -1\*mS/cm\*\*2"),
+    ],
+)
+def test_impossible_values_are_rejected_in_customary_units(tmp_path, capsys, setting, fragment):
+    import re
+
+    code, _, err = run(
+        capsys, "simulate", "dayan_abbott", "--set", setting, "--out", str(tmp_path / "x.npz")
+    )
+    assert code == 2 and re.search(fragment, err), err
+
+
+def test_negative_value_without_equals_gets_a_hint(tmp_path, capsys):
+    code, _, err = run(
+        capsys, "simulate", "dayan_abbott", "--dt", "-0.01*ms", "--out", str(tmp_path / "x.npz")
+    )
+    assert code == 2 and "--dt=-0.01*ms" in err
+
+
+def test_render_marks_a_derived_model(capsys):
+    code, out, _ = run(capsys, "render", "dayan_abbott", "--set", "E_L=-60*mV")
+    assert code == 0 and "# DERIVED from the built-in preset, with: E_L=-60*mV" in out
+    assert "Regenerate" not in out
+
+
+@pytest.mark.parametrize("preset", ["hh1952", "pyramidal"])
+def test_validate_passes_and_writes_its_report(tmp_path, capsys, preset):
+    report = tmp_path / "v.md"
+    code, out, _ = run(capsys, "validate", preset, "--report", str(report))
+    assert code == 0 and "**Overall: PASS**" in out
+    assert "**Overall: PASS**" in report.read_text()
+    assert (tmp_path / "v_orders.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_validate_exits_1_when_a_check_fails(monkeypatch, capsys):
+    import hh_brian.crossval as crossval
+
+    monkeypatch.setattr(crossval, "KAPPA", 0)  # a zero round-off budget cannot be met
+    code, out, _ = run(capsys, "validate", "dayan_abbott", "--skip-orders", "--methods", "rk4")
+    assert code == 1 and "FAIL" in out
+
+
+def test_validate_bad_input_exits_2(capsys):
+    code, _, err = run(capsys, "validate", "dayan_abbott", "--methods", "heun")
+    assert code == 2 and "heun" in err

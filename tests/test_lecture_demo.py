@@ -84,7 +84,7 @@ def test_demo_writes_a_fresh_folder_with_figures_and_summary(tmp_path, capsys):
 def test_demo_refuses_a_non_empty_folder(tmp_path, capsys):
     (tmp_path / "keep.txt").write_text("precious")
     assert main(["demo", "--out", str(tmp_path)]) == 2
-    assert "not an empty folder" in capsys.readouterr().err
+    assert "is not empty" in capsys.readouterr().err
     assert (tmp_path / "keep.txt").read_text() == "precious"
 
 

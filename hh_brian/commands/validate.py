@@ -16,7 +16,11 @@ def add_parser(subparsers) -> None:
         help="cross-validate Brian2 against the NumPy reference (round-off, orders, spikes)",
     )
     parser.add_argument("preset")
-    parser.add_argument("--current", help="injected current (default: 10 uA/cm2 per uF/cm2)")
+    parser.add_argument(
+        "--current",
+        help="injected current (default: a per-preset current giving repetitive firing: "
+        "10 uA/cm**2, pyramidal 2.5, lecture07_class_defaults 30)",
+    )
     parser.add_argument("--duration", default="100*ms", help="default 100*ms")
     parser.add_argument("--dt", default="0.01*ms", help="default 0.01*ms")
     parser.add_argument(
