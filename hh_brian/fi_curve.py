@@ -20,7 +20,15 @@ single ``Network.run`` call:
     Any spike here gives the single-spike rheobase.
 
 Rates are measured over the last ``MEASURE_FRACTION`` of the hold ``duration``
-with the ISI estimator of :func:`hh_brian.analysis.firing_rate`.
+with the ISI estimator of :func:`hh_brian.analysis.firing_rate`, which needs
+``SPIKES_FOR_A_RATE`` spikes in that window: a periodic train of rate f puts at
+least floor(W*f) spikes into a window of length W, so W must span two periods of
+the slowest rate to be resolved (``min_rate``, default ``MIN_RATE``); slower
+firing reads 0 Hz.  A shorter hold is refused.
+
+Every threshold reported is a grid value: when the lowest current tested
+already fires, the true value lies at or below it, and the result says so
+(``rheobase_single_is_upper_bound`` and friends) instead of giving a number.
 """
 
 from __future__ import annotations
@@ -57,6 +65,11 @@ from hh_brian.simulate import BRIAN2_METHODS, STATE_VARIABLES, check_time_step, 
 PRIME_SPIKES = 3
 #: Fraction of the hold over which the steady-state rate is measured.
 MEASURE_FRACTION = 0.5
+#: Spikes the ISI estimator needs in the window to give a rate.
+SPIKES_FOR_A_RATE = 2
+#: Slowest rate a measurement must resolve unless told otherwise: the window must span
+#: SPIKES_FOR_A_RATE periods of it (100 ms, i.e. a hold of at least 200 ms).
+MIN_RATE = 20 * Hz
 POPULATIONS = ("up", "down", "step")
 
 _SWEEP_EQUATIONS = """
@@ -90,7 +103,8 @@ class FICurve:
     spikes_step : ndarray of int
         All spikes of the step protocol, onset included.
     protocol : dict
-        ``ramp``, ``prime``, ``prime_current``, ``duration``, window, as quantities.
+        ``ramp``, ``prime``, ``prime_current``, ``duration``, ``window``,
+        ``min_rate`` as quantities; ``primed`` (bool, see :attr:`primed`).
     wall_time : float
         Seconds spent in ``Network.run``.
     """
@@ -120,18 +134,39 @@ class FICurve:
 
     @property
     def rheobase_single(self) -> Quantity | None:
-        """Smallest current whose step from rest gives at least one spike."""
+        """Smallest current whose step from rest gives at least one spike.
+
+        An upper bound only when :attr:`rheobase_single_is_upper_bound`.
+        """
         return self._first(self.spikes_step >= 1)
 
     @property
+    def rheobase_single_is_upper_bound(self) -> bool:
+        """The lowest current tested already fires a spike: the rheobase is at or below it."""
+        return bool(self.spikes_step[0] >= 1)
+
+    @property
     def rheobase_repetitive(self) -> Quantity | None:
-        """Smallest current firing repetitively in the up sweep (from rest)."""
+        """Smallest current firing repetitively in the up sweep (from rest).
+
+        An upper bound only when :attr:`rheobase_repetitive_is_upper_bound`.
+        """
         return self._first(np.asarray(self.rate_up) > 0)
+
+    @property
+    def rheobase_repetitive_is_upper_bound(self) -> bool:
+        """The up sweep fires repetitively at the lowest current tested."""
+        return bool(np.asarray(self.rate_up)[0] > 0)
 
     @property
     def onset_down(self) -> Quantity | None:
         """Smallest current still firing in the down sweep (from the firing state)."""
         return self._first(np.asarray(self.rate_down) > 0)
+
+    @property
+    def onset_down_is_upper_bound(self) -> bool:
+        """The down sweep still fires at the lowest current tested."""
+        return bool(np.asarray(self.rate_down)[0] > 0)
 
     @property
     def onset_rate(self) -> Quantity | None:
@@ -140,21 +175,42 @@ class FICurve:
         return self.rate_down[np.argmax(mask)] if mask.any() else None
 
     @property
+    def primed(self) -> bool:
+        """Every down-sweep neuron fired ``PRIME_SPIKES`` spikes at the priming current.
+
+        False: the down sweep did not start from the firing state, so it measures
+        nothing about hysteresis (the priming current is too low or ``prime`` too short).
+        """
+        return bool(self.protocol.get("primed", True))
+
+    @property
+    def rate_floor(self) -> Quantity:
+        """Slowest rate the window resolves (``SPIKES_FOR_A_RATE`` periods); slower reads 0."""
+        start, stop = self.protocol["window"]
+        return SPIKES_FOR_A_RATE / (stop - start)
+
+    @property
     def bistable(self) -> np.ndarray:
         """Mask of currents where the down sweep fires and the up sweep rests."""
         return (np.asarray(self.rate_down) > 0) & (np.asarray(self.rate_up) == 0)
 
     def csv_text(self) -> str:
-        """Tidy CSV: one row per current; every header names its unit."""
+        """Tidy CSV: one row per current; every header names its unit.
+
+        ``down_primed`` repeats :attr:`primed` on every row (0: the down sweep
+        did not start from firing).
+        """
         name, unit = self.current_column
-        header = f"{name},rate_up_Hz,rate_down_Hz,rate_step_Hz,spikes_step_count,bistable"
+        header = (
+            f"{name},rate_up_Hz,rate_down_Hz,rate_step_Hz,spikes_step_count,bistable,down_primed"
+        )
         rows = [header]
         currents = np.asarray(self.currents / unit)
         for k, current in enumerate(currents):
             rows.append(
                 f"{current:.10g},{float(self.rate_up[k] / Hz):.6f},"
                 f"{float(self.rate_down[k] / Hz):.6f},{float(self.rate_step[k] / Hz):.6f},"
-                f"{int(self.spikes_step[k])},{int(self.bistable[k])}"
+                f"{int(self.spikes_step[k])},{int(self.bistable[k])},{int(self.primed)}"
             )
         return "\n".join(rows) + "\n"
 
@@ -162,23 +218,78 @@ class FICurve:
         """Write :meth:`csv_text` atomically."""
         write_text_atomic(path, self.csv_text())
 
-    def summary(self) -> str:
-        """Rheobases, bistable range and onset rate, one line each."""
+    def _format(self, value: Quantity) -> str:
         _, unit = self.current_column
         label = "uA/cm^2" if self.is_density else "nA"
+        return f"{float(value / unit):.4g} {label}"
 
-        def fmt(q: Quantity | None) -> str:
-            return "none in range" if q is None else f"{float(q / unit):.4g} {label}"
+    def _threshold(self, value: Quantity | None, upper_bound: bool) -> str:
+        if value is None:
+            return f"none in range (nothing fires up to {self._format(self.currents[-1])})"
+        if upper_bound:
+            return (
+                f"<= {self._format(value)} (fires at the lowest current tested; "
+                "start the sweep lower to measure it)"
+            )
+        return self._format(value)
 
+    def warnings(self) -> list[str]:
+        """Reasons not to trust parts of the result, one line each (empty: none)."""
+        if self.primed:
+            return []
+        prime = self.protocol["prime"]
+        return [
+            f"down sweep not primed: the priming current "
+            f"{self._format(self.protocol['prime_current'])} did not fire {PRIME_SPIKES} "
+            f"spikes within {float(prime / ms):g} ms, so the down sweep did not start from "
+            "firing; give a priming current that fires repetitively (above the repetitive "
+            "rheobase)"
+        ]
+
+    def summary(self) -> str:
+        """Rheobases, bistable range, onset rate and the rate floor, one line each."""
         rate = "n/a" if self.onset_rate is None else f"{float(self.onset_rate / Hz):.1f} Hz"
-        return "\n".join(
-            [
-                f"rheobase, single spike (step from rest): {fmt(self.rheobase_single)}",
-                f"rheobase, repetitive (up sweep from rest): {fmt(self.rheobase_repetitive)}",
-                f"lowest current firing in the down sweep: {fmt(self.onset_down)}",
-                f"rate there: {rate}",
-            ]
+        start, stop = self.protocol["window"]
+        down = self._threshold(self.onset_down, self.onset_down_is_upper_bound)
+        if not self.primed:
+            down += "; not primed, so not a down sweep (see WARNING)"
+        lines = [
+            "rheobase, single spike (step from rest): "
+            + self._threshold(self.rheobase_single, self.rheobase_single_is_upper_bound),
+            "rheobase, repetitive (up sweep from rest): "
+            + self._threshold(self.rheobase_repetitive, self.rheobase_repetitive_is_upper_bound),
+            f"lowest current firing in the down sweep: {down}",
+            f"rate there: {rate}",
+            f"rates resolved down to {float(self.rate_floor / Hz):.3g} Hz "
+            f"({SPIKES_FOR_A_RATE} spikes in the {float((stop - start) / ms):g} ms window); "
+            "slower firing reads 0 Hz",
+        ]
+        return "\n".join(lines + [f"WARNING: {w}" for w in self.warnings()])
+
+
+def check_measurement(
+    duration: Quantity, min_rate: Quantity = MIN_RATE, *, what: str = "duration"
+) -> Quantity:
+    """Refuse a hold whose window cannot hold ``SPIKES_FOR_A_RATE`` periods of *min_rate*.
+
+    Returns the shortest acceptable hold.
+
+    >>> check_measurement(500 * ms)
+    200. * msecond
+    """
+    if get_dimensions(min_rate) is not get_dimensions(Hz) or not float(min_rate / Hz) > 0:
+        raise HHBrianInputError(f"min_rate: must be a positive rate, got {min_rate!r}; e.g. 20*Hz")
+    shortest = SPIKES_FOR_A_RATE / (MEASURE_FRACTION * min_rate)
+    window = MEASURE_FRACTION * duration
+    if float(duration / second) < float(shortest / second) * (1 - 1e-9):
+        raise HHBrianInputError(
+            f"{what}: {float(duration / ms):g} ms leaves a {float(window / ms):g} ms measurement "
+            f"window (the last {MEASURE_FRACTION:.0%} of the hold); a rate needs "
+            f"{SPIKES_FOR_A_RATE} spikes there, i.e. {SPIKES_FOR_A_RATE} periods of the slowest "
+            f"rate to resolve ({float(min_rate / Hz):g} Hz); use {what} "
+            f"{float(shortest / ms):g}*ms or longer"
         )
+    return shortest
 
 
 def check_currents(preset: Preset, currents: Quantity) -> Quantity:
@@ -209,6 +320,7 @@ def fi_curve(
     prime: Quantity = 100 * ms,
     prime_current: Quantity | None = None,
     target: str = "cython",
+    min_rate: Quantity = MIN_RATE,
 ) -> FICurve:
     """Measure the f-I curve of *preset* in both sweep directions.
 
@@ -220,7 +332,8 @@ def fi_curve(
         with an area, currents (``nA``).
     duration : Quantity
         Hold time at the target after the ramp/priming; the rate is measured
-        over its last half.
+        over its last half, which must span two periods of *min_rate*
+        (:func:`check_measurement`).
     dt : Quantity
     method : {'exponential_euler', 'rk4', 'euler'}
         Passed to Brian2 explicitly.
@@ -231,8 +344,11 @@ def fi_curve(
     prime_current : Quantity, optional
         Priming current of the down sweep; defaults to ``max(currents)``.  It
         must make the neuron fire, or the down sweep starts from a non-firing
-        state (``protocol['primed']`` tells).
+        state (:attr:`FICurve.primed` and :meth:`FICurve.warnings` tell).
     target : {'cython', 'numpy'}
+    min_rate : Quantity
+        Slowest rate the measurement must resolve; a *duration* too short for
+        it is refused.  Slower firing reads 0 Hz.
 
     Returns
     -------
@@ -248,6 +364,7 @@ def fi_curve(
         if get_dimensions(value) is not get_dimensions(second) or not float(value / second) > 0:
             raise HHBrianInputError(f"{name}: must be a positive time, got {value!r}")
     check_time_step(dt, duration)
+    check_measurement(duration, min_rate)
     settle = max(ramp, prime)
     total = settle + duration
     n = currents.size
@@ -313,6 +430,7 @@ def fi_curve(
             "prime_current": prime_current,
             "duration": duration,
             "window": (window_start, total),
+            "min_rate": min_rate,
             "primed": bool(np.all(released < float(prime / second))),
         },
         wall_time=wall,
@@ -322,8 +440,11 @@ def fi_curve(
 __all__ = [
     "FICurve",
     "MEASURE_FRACTION",
+    "MIN_RATE",
     "POPULATIONS",
     "PRIME_SPIKES",
+    "SPIKES_FOR_A_RATE",
     "check_currents",
+    "check_measurement",
     "fi_curve",
 ]

@@ -37,6 +37,7 @@ def plot_trace(
     neuron: int = 0,
     current_label: str = "",
     stimulus=None,
+    current=None,
 ) -> Path:
     """Voltage with spikes, gates and stimulus on shared time axes.
 
@@ -53,11 +54,28 @@ def plot_trace(
         Adds a third panel with the injected current; defaults to
         ``result.stimulus`` or ``result.info["stimulus"]`` when the result
         carries one.
+    current : Quantity, optional
+        The injected current instead of *stimulus*: one value (a constant
+        current) or per-step samples, shape ``(n,)`` or ``(n, neurons)`` with
+        ``n`` = ``len(result.t)`` (or one more, as stimuli sample).  A density
+        or, for presets with an area, a current.
+
+    Raises
+    ------
+    HHBrianInputError
+        Both *stimulus* and *current* given, or *current* is not a current or
+        does not match the time grid.
     """
     preset = result.preset
     t_ms = np.asarray(result.t / ms)
     v_mV = np.asarray(result.traces["v"][neuron] / mV)
     spikes_ms = np.asarray(result.spikes_of(int(result.recorded[neuron])) / ms)
+    if current is not None:
+        if stimulus is not None:
+            from hh_brian.errors import HHBrianInputError
+
+            raise HHBrianInputError("plot_trace: give stimulus or current, not both")
+        stimulus = _current_as_stimulus(current, result)
     if stimulus is None:
         stimulus = getattr(result, "stimulus", None) or getattr(result, "info", {}).get("stimulus")
     n_panels = 3 if stimulus is not None else 2
@@ -108,6 +126,25 @@ def _current_display(preset, stimulus_unit) -> tuple[object, str]:
     return uA / length**2, f"uA/{preset.length_unit}$^2$"
 
 
+def _current_as_stimulus(current, result):
+    """A constant current or per-step samples on the result's grid, as a Stimulus."""
+    from brian2 import Quantity
+
+    from hh_brian.errors import HHBrianInputError
+    from hh_brian.stimuli import Constant, Sampled
+
+    values = Quantity(current)
+    if values.ndim == 0:
+        return Constant(values)
+    n = np.size(result.t)
+    if values.ndim in (1, 2) and values.shape[0] in (n, n + 1):
+        return Sampled(values, result.dt)
+    raise HHBrianInputError(
+        f"plot_trace current: expected one value or per-step samples of shape ({n},) or "
+        f"({n}, neurons) for {n} time steps, got shape {values.shape}"
+    )
+
+
 def _stimulus_panel(ax, stimulus, result, neuron: int) -> None:
     """The injected current on the result's time grid (sample k holds on [k dt, (k+1) dt))."""
     t_ms = np.asarray(result.t / ms)
@@ -116,7 +153,13 @@ def _stimulus_panel(ax, stimulus, result, neuron: int) -> None:
         column = int(result.recorded[neuron]) if values.shape[1] > 1 else 0
         values = values[:, column]
     unit, label = _current_display(result.preset, stimulus.unit)
-    ax.step(t_ms, np.asarray(values / unit), where="post", color="tab:purple", lw=1)
+    shown = np.asarray(values / unit, dtype=float)
+    ax.step(t_ms, shown, where="post", color="tab:purple", lw=1)
+    # Zero is always on the axis, so a constant current shows its size, not a flat line.
+    low, high = min(0.0, float(shown.min())), max(0.0, float(shown.max()))
+    pad = 0.15 * (high - low) or 1.0
+    ax.set_ylim(low - pad, high + 2.5 * pad)  # headroom for the description
+    ax.axhline(0.0, color="0.6", lw=0.6, ls=":")
     ax.set_ylabel(f"I_inj [{label}]")
     ax.annotate(stimulus.describe(), (0.01, 0.85), xycoords="axes fraction", fontsize=8)
 
@@ -210,7 +253,11 @@ def plot_fi(fi, path: str | Path) -> Path:
         "v--",
         color="tab:red",
         ms=4,
-        label="down sweep (from firing)",
+        label=(
+            "down sweep (from firing)"
+            if getattr(fi, "primed", True)
+            else "down sweep NOT primed (did not start from firing)"
+        ),
     )
     ax.set_xlabel(f"injected current [{label}]")
     ax.set_ylabel("steady-state firing rate [Hz]")

@@ -14,7 +14,7 @@ from brian2 import Hz, cm, ms, mV, uA
 
 from hh_brian.cli import main
 from hh_brian.errors import HHBrianInputError
-from hh_brian.fi_curve import check_currents, fi_curve
+from hh_brian.fi_curve import check_currents, check_measurement, fi_curve
 from hh_brian.presets import get_preset
 
 DENSITY = uA / cm**2
@@ -70,7 +70,53 @@ def test_bistable_range_and_single_spike_rheobase(squid_fi):
     assert bistable.min() == _value(squid_fi.onset_down)
     assert bistable.max() == pytest.approx(9.75)
     assert _value(squid_fi.rheobase_single) <= 6.0  # a step from rest fires a spike earlier
-    assert squid_fi.protocol["primed"]
+    assert squid_fi.primed and squid_fi.protocol["primed"]
+
+
+def test_thresholds_at_the_lowest_current_are_upper_bounds(squid_fi):
+    # A step to 5.5 (the grid's start) already fires; the rheobase is ~2.3, far below.
+    assert squid_fi.spikes_step[0] >= 1
+    assert squid_fi.rheobase_single_is_upper_bound
+    assert not squid_fi.rheobase_repetitive_is_upper_bound
+    assert not squid_fi.onset_down_is_upper_bound
+    summary = squid_fi.summary()
+    assert (
+        "single spike (step from rest): <= 5.5 uA/cm^2 (fires at the lowest current tested"
+        in summary
+    )
+    assert "up sweep from rest): 10 uA/cm^2" in summary
+
+
+def test_single_spike_rheobase_measured_when_the_sweep_starts_below_it():
+    # Dayan & Abbott's squid axon: a step from rest first fires between 2.25 and 2.5
+    # uA/cm^2 (measured at dt = 0.025 ms), not at whatever current the sweep starts at.
+    fi = fi_curve(
+        get_preset("dayan_abbott"),
+        np.arange(0.0, 4.01, 0.25) * DENSITY,
+        duration=200 * ms,
+        dt=0.025 * ms,
+        ramp=10 * ms,
+        prime=10 * ms,
+    )
+    assert not fi.rheobase_single_is_upper_bound
+    assert 2.0 < _value(fi.rheobase_single) <= 2.75
+    number = f"{_value(fi.rheobase_single):.4g} uA/cm^2\n"  # a number, no "<="
+    assert f"single spike (step from rest): {number}" in fi.summary()
+    assert "repetitive (up sweep from rest): none in range" in fi.summary()
+
+
+@pytest.mark.parametrize(
+    ("duration", "min_rate", "shortest"), [(500, 20, 200), (200, 20, 200), (40, 100, 40)]
+)
+def test_measurement_window_holds_two_periods_of_the_slowest_rate(duration, min_rate, shortest):
+    assert check_measurement(duration * ms, min_rate * Hz) == shortest * ms
+
+
+def test_too_short_a_hold_is_refused_with_the_minimum():
+    with pytest.raises(HHBrianInputError, match=r"5 ms measurement window.*use duration 200\*ms"):
+        check_measurement(10 * ms)
+    with pytest.raises(HHBrianInputError, match="measurement window"):
+        fi_curve(get_preset("dayan_abbott"), np.array([1.0]) * DENSITY, duration=100 * ms)
 
 
 def test_csv_header_names_units(squid_fi, tmp_path):
@@ -84,7 +130,9 @@ def test_csv_header_names_units(squid_fi, tmp_path):
         "rate_step_Hz",
         "spikes_step_count",
         "bistable",
+        "down_primed",
     ]
+    assert {r["down_primed"] for r in rows} == {"1"}
     assert [float(r["current_uA_per_cm2"]) for r in rows] == pytest.approx(GRID)
 
 
@@ -97,6 +145,7 @@ def test_absolute_currents_for_a_preset_with_area():
         method="exponential_euler",
         ramp=10 * ms,
         prime=10 * ms,
+        min_rate=100 * Hz,  # a 20 ms window resolves 100 Hz and faster
     )
     assert fi.current_column[0] == "current_nA"
     assert fi.rate_down[1] > 0 * Hz
@@ -132,7 +181,7 @@ def test_fi_command_writes_csv_and_figure(tmp_path, capsys):
             "--currents",
             "0*uA/cm**2:20*uA/cm**2:10*uA/cm**2",
             "--duration",
-            "40*ms",
+            "200*ms",
             "--ramp",
             "10*ms",
             "--dt",
@@ -165,6 +214,8 @@ def test_fi_command_writes_csv_and_figure(tmp_path, capsys):
         ("0*uA/cm**2:2*uA/cm**2:1*uA/cm**2", ["--method", "heun"], "unknown method"),
         ("0*uA/cm**2:2*uA/cm**2:1*uA/cm**2", ["--dt", "0.01"], "--dt"),
         ("0*uA/cm**2:2*uA/cm**2:1*uA/cm**2", ["--set", "g_Na=1*mV"], "g_Na"),
+        ("0*uA/cm**2:2*uA/cm**2:1*uA/cm**2", ["--duration", "10*ms"], "measurement window"),
+        ("0*uA/cm**2:2*uA/cm**2:1*uA/cm**2", ["--duration", "10*ms"], "--duration 200*ms"),
     ],
 )
 def test_fi_command_bad_input_exits_2_and_keeps_files(tmp_path, capsys, currents, extra, message):
@@ -181,15 +232,28 @@ def test_fi_command_bad_input_exits_2_and_keeps_files(tmp_path, capsys, currents
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fi.csv"]
 
 
-def test_fi_command_unwritable_folder(tmp_path, capsys, monkeypatch):
-    # Tests may run as root, who can write anywhere: make the folder read-only to os.access.
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    real_access = os.access
+def _lock(folder: Path, monkeypatch) -> None:
+    """Make *folder* unwritable to the output checks (tests may run as root)."""
+    import tempfile
+
+    real_access, real_mkstemp = os.access, tempfile.mkstemp
     monkeypatch.setattr(
         "hh_brian.output.os.access",
-        lambda path, mode: False if Path(path) == locked else real_access(path, mode),
+        lambda path, mode: False if Path(path) == folder else real_access(path, mode),
     )
+
+    def mkstemp(*args, dir=None, **kwargs):  # noqa: A002 - tempfile's own name
+        if dir is not None and Path(dir) == folder:
+            raise PermissionError(13, "Permission denied", str(folder))
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr("hh_brian.output.tempfile.mkstemp", mkstemp)
+
+
+def test_fi_command_unwritable_folder(tmp_path, capsys, monkeypatch):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    _lock(locked, monkeypatch)
     code, captured = _cli(
         [
             "fi",
@@ -203,9 +267,55 @@ def test_fi_command_unwritable_folder(tmp_path, capsys, monkeypatch):
         ],
         capsys,
     )
-    assert code == 2 and "not writable" in captured.err
+    assert code == 2 and ("not writable" in captured.err or "cannot write" in captured.err)
     assert not (tmp_path / "fi.csv").exists()
     assert not any(locked.iterdir())
+
+
+FAST = ["--ramp", "10*ms", "--dt", "0.025*ms", "--duration", "200*ms"]
+
+
+def test_fi_command_failing_figure_leaves_no_csv(tmp_path, capsys, monkeypatch):
+    # The figure fails after the CSV was rendered: neither file may appear, and an
+    # existing CSV survives untouched.
+    out, plot = tmp_path / "fi.csv", tmp_path / "fi.png"
+    out.write_text("precious\n")
+
+    def failing_plot(fi, path):
+        Path(path).write_bytes(b"half a figure")
+        raise RuntimeError("figure failed")
+
+    monkeypatch.setattr("hh_brian.plotting.plot_fi", failing_plot)
+    args = ["fi", "dayan_abbott", "--currents", "0*uA/cm**2:10*uA/cm**2:10*uA/cm**2", *FAST]
+    with pytest.raises(RuntimeError, match="figure failed"):
+        main([*args, "--out", str(out), "--plot", str(plot)])
+    assert out.read_text() == "precious\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fi.csv"]  # no temporaries
+
+
+def test_fi_command_warns_when_the_down_sweep_is_not_primed(tmp_path, capsys):
+    # 1 uA/cm^2 is below even the single-spike rheobase: the down sweep never fires first.
+    out = tmp_path / "fi.csv"
+    code, captured = _cli(
+        [
+            "fi",
+            "dayan_abbott",
+            "--currents",
+            "0*uA/cm**2:10*uA/cm**2:10*uA/cm**2",
+            "--prime-current",
+            "1*uA/cm**2",
+            *FAST,
+            "--out",
+            str(out),
+        ],
+        capsys,
+    )
+    assert code == 0, captured.err
+    assert captured.err.startswith("hh-brian: warning: down sweep not primed")
+    assert "WARNING: down sweep not primed" in captured.out
+    assert "not primed, so not a down sweep" in captured.out
+    rows = list(csv.DictReader(out.open()))
+    assert {r["down_primed"] for r in rows} == {"0"}
 
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

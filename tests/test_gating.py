@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -110,3 +111,17 @@ def test_gating_command_bad_input(tmp_path, capsys, args, message):
     assert message in captured.err
     assert existing.read_bytes() == b"keep"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.png"]
+
+
+def test_gating_command_failing_figure_leaves_no_table(tmp_path, monkeypatch):
+    # Both files go through temporaries renamed only when both succeeded.
+    plot, out = tmp_path / "g.png", tmp_path / "g.csv"
+
+    def failing_plot(curves, path):
+        Path(path).write_bytes(b"half a figure")
+        raise RuntimeError("figure failed")
+
+    monkeypatch.setattr("hh_brian.plotting.plot_gating", failing_plot)
+    with pytest.raises(RuntimeError, match="figure failed"):
+        main(["gating", "hh1952", "--plot", str(plot), "--out", str(out)])
+    assert list(tmp_path.iterdir()) == []

@@ -147,3 +147,79 @@ def test_parse_stimulus_reads_units():
     np.testing.assert_allclose(
         stimulus.values_uA_per_cm2(DA, 1 * ms, 8)[[0, 1, 4, 8]], [5, 0, 5, 0]
     )
+
+
+class _Result:
+    """The part of a simulation result that plot_trace reads: 6 steps of 0.5 ms."""
+
+    def __init__(self, preset):
+        self.preset, self.method, self.dt = preset, "exponential_euler", DT
+        self.t = np.arange(6) * DT
+        self.traces = {"v": np.full((1, 6), -65.0) * mV, **{g: np.full((1, 6), 0.5) for g in "nmh"}}
+        self.recorded = np.array([0])
+        self.info = {}
+
+    def spikes_of(self, neuron):
+        return np.array([]) * ms
+
+
+@pytest.fixture
+def drawn(monkeypatch, tmp_path):
+    """Call plot_trace and return the figure it would have saved."""
+    import hh_brian.plotting as plotting
+
+    figures = []
+    monkeypatch.setattr(plotting, "save_figure", lambda figure, path: figures.append(figure))
+
+    def draw(result, **kwargs):
+        plotting.plot_trace(result, tmp_path / "trace.png", **kwargs)
+        return figures[-1]
+
+    return draw
+
+
+def _stimulus_line(figure):
+    (line,) = figure.axes[2].get_lines()[:1]
+    return figure.axes[2], np.asarray(line.get_ydata(), dtype=float)
+
+
+@pytest.mark.parametrize(
+    ("preset", "current", "label", "shown"),
+    [
+        (get_preset("hh1952"), 10 * DENSITY, "uA/cm", [10.0] * 6),
+        (DA, 10 * DENSITY, "uA/mm", [0.1] * 6),  # DA's length unit is mm
+        (TM, 0.2 * nA, "nA", [0.2] * 6),
+        (
+            get_preset("hh1952"),
+            np.array([0, 0, 5, 5, 0, 0, 0.0]) * DENSITY,
+            "uA/cm",
+            [0, 0, 5, 5, 0, 0],
+        ),
+    ],
+    ids=["constant", "per-mm2", "absolute", "samples"],
+)
+def test_plot_trace_draws_the_current_panel(drawn, preset, current, label, shown):
+    figure = drawn(_Result(preset), current=current)
+    assert len(figure.axes) == 3
+    axis, values = _stimulus_line(figure)
+    assert axis.get_ylabel().startswith("I_inj") and label in axis.get_ylabel()
+    np.testing.assert_allclose(values, shown, rtol=1e-12)
+    low, high = axis.get_ylim()
+    assert low <= 0 <= high  # zero on the axis: a constant shows its size
+
+
+def test_plot_trace_without_a_current_keeps_two_panels(drawn):
+    assert len(drawn(_Result(DA), current_label="10*uA/cm**2").axes) == 2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"current": np.ones(3) * DENSITY}, "per-step samples of shape \\(6,\\)"),
+        ({"current": 5 * mV}, "expected a current density"),
+        ({"current": DENSITY, "stimulus": Constant(DENSITY)}, "not both"),
+    ],
+)
+def test_plot_trace_bad_current(drawn, kwargs, message):
+    with pytest.raises(HHBrianInputError, match=message):
+        drawn(_Result(DA), **kwargs)

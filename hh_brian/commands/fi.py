@@ -29,7 +29,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="START:STOP:STEP",
         help=f"currents with units, STOP included, e.g. {_RANGE_EXAMPLE}",
     )
-    parser.add_argument("--duration", default="500*ms", help="hold time per current (500*ms)")
+    parser.add_argument(
+        "--duration",
+        default="500*ms",
+        help="hold time per current (500*ms); the rate is measured over its last half, which "
+        "must hold 2 periods of 20 Hz (so at least 200*ms)",
+    )
     parser.add_argument("--ramp", default="100*ms", help="rise time of the up sweep (100*ms)")
     parser.add_argument("--prime-current", help="priming current of the down sweep (max current)")
     parser.add_argument(
@@ -87,9 +92,13 @@ def parse_range(text: str, preset) -> Quantity:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+    from contextlib import nullcontext
+
     from hh_brian.cli import EXIT_OK, load_preset
     from hh_brian.expressions import evaluate
-    from hh_brian.output import PLOT_SUFFIXES, check_output_path
+    from hh_brian.fi_curve import check_measurement
+    from hh_brian.output import PLOT_SUFFIXES, atomic_path, check_output_path
     from hh_brian.runner import parse_time
     from hh_brian.simulate import BRIAN2_METHODS, check_time_step
 
@@ -103,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
     duration = parse_time(args.duration, "--duration")
     ramp = parse_time(args.ramp, "--ramp")
     check_time_step(dt, duration)
+    check_measurement(duration, what="--duration")
     prime = None
     if args.prime_current:
         from hh_brian.simulate import coerce_current
@@ -123,11 +133,19 @@ def run(args: argparse.Namespace) -> int:
         ramp=ramp,
         prime_current=prime,
     )
-    result.write_csv(out)
-    if plot:
-        from hh_brian.plotting import plot_fi
+    # Both files are written to temporaries first and renamed only when both succeeded:
+    # a failing figure leaves no CSV behind (and destroys no existing file).
+    with (
+        atomic_path(out) as csv_temporary,
+        atomic_path(plot) if plot else nullcontext() as plot_temporary,
+    ):
+        csv_temporary.write_text(result.csv_text(), encoding="utf-8")
+        if plot:
+            from hh_brian.plotting import plot_fi
 
-        plot_fi(result, plot)
+            plot_fi(result, plot_temporary)
+    for warning in result.warnings():
+        print(f"hh-brian: warning: {warning}", file=sys.stderr)
     print(result.summary())
     print(out)
     if plot:

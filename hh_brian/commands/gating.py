@@ -17,21 +17,29 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from contextlib import nullcontext
+
     from hh_brian.cli import EXIT_OK
-    from hh_brian.output import PLOT_SUFFIXES, check_output_path
+    from hh_brian.output import PLOT_SUFFIXES, atomic_path, check_output_path
     from hh_brian.presets import get_preset
 
     presets = [get_preset(name) for name in args.presets]
     plot = check_output_path(args.plot, PLOT_SUFFIXES, "--plot")
     out = check_output_path(args.out, (".csv",), "--out") if args.out else None
 
-    from hh_brian.gating import compare, write_csv
+    from hh_brian.gating import compare, csv_text
     from hh_brian.plotting import plot_gating
 
     curves = compare(presets)
+    # Both files go to temporaries and are renamed only when both succeeded.
+    with (
+        atomic_path(plot) as plot_temporary,
+        atomic_path(out) if out else nullcontext() as csv_temporary,
+    ):
+        plot_gating(curves, plot_temporary)
+        if out:
+            csv_temporary.write_text(csv_text(curves), encoding="utf-8")
     if out:
-        write_csv(curves, out)
         print(out)
-    plot_gating(curves, plot)
     print(plot)
     return EXIT_OK
