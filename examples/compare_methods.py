@@ -8,7 +8,9 @@ the NumPy reference engine, at several time steps, and scores each run
 against a tight-tolerance gold solution (scipy DOP853, rtol = atol = 1e-12):
 voltage error, spike-time error (crossings interpolated from the recorded
 voltage, not Brian2's step-quantised spike times), wall time.  It prints the
-table, the observed orders and the cheapest run whose spike times are within
+table, the observed orders (voltage error from rest to just past the first
+spike, and spike times; flagged where the dts are outside the asymptotic
+regime) and the cheapest run whose spike times are within
 0.1 ms of the gold ones, and writes DIR/compare_methods.csv and .png.
 
 The same as ``hh-brian compare dayan_abbott --out table.csv --plot fig.png``.
@@ -22,7 +24,13 @@ from pathlib import Path
 
 from brian2 import cm, ms, uA
 
-from hh_brian.compare import compare_methods, csv_text, plot_comparison, text_table
+from hh_brian.compare import (
+    compare_methods,
+    csv_text,
+    orders_table,
+    plot_comparison,
+    text_table,
+)
 from hh_brian.output import write_text_atomic
 from hh_brian.presets import get_preset
 
@@ -46,8 +54,7 @@ comparison = compare_methods(
     engines=["brian2", "reference"],
 )
 print(text_table(comparison.rows))
-for fit in comparison.orders():
-    print("order:", fit.describe())
+print(orders_table(comparison))
 print(f"recommendation (max spike-time error <= {target}):", comparison.recommend(target).reason)
 
 folder = Path(args.out)

@@ -1,61 +1,139 @@
 """Compare integration methods and time steps against a tight-tolerance gold solution.
 
 For every (engine, method, dt) the preset is integrated under a constant
-current, and the run is scored against :func:`hh_brian.reference.solve_gold`
+current, and the run is scored against :func:`hh_brian.scoring.gold_solution`
 (scipy DOP853, ``rtol = atol = 1e-12``) evaluated at the run's own sample times:
 
 - ``max_abs_dv_mV``, ``rms_dv_mV``: max and RMS of |V - V_gold| over the run;
-- spike counts and spike-time errors of matched spikes (see :func:`match_spikes`);
-- ``wall_s``: wall time of the integration loop only (Brian2: the time
-  ``Network.run`` spends after code generation, as recorded by Brian2 in
-  ``device._last_run_time``; reference: the call of
-  :func:`hh_brian.reference.integrate`), monitors included, and the resulting
-  neuron-steps per second;
+- ``window_max_abs_dv_mV``: max |V - V_gold| on the order window (below);
+- spike counts and spike-time errors of matched spikes
+  (:func:`hh_brian.scoring.match_spikes`; crossings interpolated from the
+  recorded voltage, not Brian2's step-quantised spike times);
+- ``wall_s``: wall time of the integration loop only, monitors included, and
+  the resulting neuron-steps per second.  Brian2: the time ``Network.run``
+  spends in its time-step loop, which Brian2 itself records in
+  ``device._last_run_time`` *after* ``before_run`` (code generation and
+  compilation, cold or cached) has finished; reference: the call of
+  :func:`hh_brian.reference.integrate`;
 - ``blew_up``: the run produced NaN/Inf or a gate left [0, 1]
   (:class:`~hh_brian.errors.SimulationBlowUpError`); the row is kept.
 
-Spike times
------------
-Brian2 reports a spike at the *start* of the step in which the threshold was
-crossed, i.e. quantised to dt.  Comparing those times would compare methods on
-the quantisation rather than on their dynamics, so here every run's spike
-times are the threshold crossings of its recorded voltage, interpolated
-linearly between the samples before and after (:func:`crossing_times`), for
-both engines alike.  The linear interpolation adds an error of order dt^2
-(curvature of the upstroke); it is below the integration error of the
-first-order methods at every dt used here, but can dominate rk4's spike-time
-error at small dt.  The gold crossings are located by root finding on the
-solver's dense output.
-
 Observed order
 --------------
-Per (engine, method), the slope of log(max|dV|) against log(dt) over the dts
+Per (engine, method), two regressions of log(error) on log(dt) over the dts
 that did not blow up (Dayan & Abbott 2001, section 5.6 and lecture 7 for the
-schemes; diffrax's test-suite practice for measuring it).  It is meaningful
-only in the asymptotic regime: over long, repetitively firing runs the voltage
-error saturates at the spike height once spike times shift, so use a short
-window (rest to first upstroke) and small dts to measure orders.
+schemes; diffrax's test-suite practice for measuring it):
+
+- **V**: max |V - V_gold| on the window from rest to 1 ms past the gold
+  solution's first spike (:func:`hh_brian.crossval.order_window_ms`, capped at
+  the duration).  Over a whole repetitively firing run the voltage error
+  saturates at the spike height once spike times shift, so the whole-run
+  error measures no order.
+- **spike times**: max |t - t_gold| of the matched spikes, over the dts whose
+  runs matched every gold spike without extras.  Linear interpolation of the
+  crossings is O(dt^2), so it cannot show an order above 2.
+
+A fit is reported as an order only in the asymptotic regime; otherwise
+:class:`OrderFit` lists why not (``problems``): fewer than 3 dts (the regime
+cannot be checked), slopes between neighbouring dts differing by more than
+``LOCAL_SLOPE_SPREAD``, or errors above ``SATURATION_FRACTION`` of their scale
+(the gold's voltage swing on the window; the shortest gold inter-spike
+interval).  Errors at the gold solution's own accuracy
+(:data:`hh_brian.crossval.GOLD_FLOOR_MV`) are left out of the fit.
+
+The output (CSV, terminal tables, Markdown report, figure) is in
+:mod:`hh_brian.compare_report`, gold solution and spike pairing in
+:mod:`hh_brian.scoring`, the order fit in :mod:`hh_brian.convergence`; their
+public names are re-exported here.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import time
+from collections import Counter
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 from brian2 import Quantity, get_device, ms, mV, second
 
 from hh_brian.bridge import REFERENCE_METHODS, initial_vector, reference_current, reference_model
+from hh_brian.compare_report import (
+    CSV_COLUMNS,
+    csv_text,
+    markdown_report,
+    orders_table,
+    plot_comparison,
+    text_table,
+)
+from hh_brian.convergence import (
+    CROSSING_ORDER,
+    LOCAL_SLOPE_SPREAD,
+    SATURATION_FRACTION,
+    SPIKE_FLOOR_MS,
+    OrderFit,
+    fit_order,
+)
+from hh_brian.crossval import GOLD_FLOOR_MV, order_window_ms
 from hh_brian.errors import HHBrianInputError, SimulationBlowUpError, closest_names
 from hh_brian.presets import Preset
-from hh_brian.reference import INTEGRATORS, IntegrationError, integrate, solve_gold
+from hh_brian.reference import INTEGRATORS, IntegrationError, integrate
+from hh_brian.scoring import (
+    GOLD_ATOL,
+    GOLD_RTOL,
+    GRID_TOLERANCE_MS,
+    GoldSolution,
+    SpikeMatch,
+    crossing_times,
+    gold_solution,
+    match_spikes,
+    merged_grid_ms,
+    time_grid_ms,
+)
 from hh_brian.simulate import BRIAN2_METHODS, simulate
+from hh_brian.tables import current_label, format_number
+
+__all__ = [
+    "ALL_METHODS",
+    "CSV_COLUMNS",
+    "DIVIDES_RTOL",
+    "ENGINES",
+    "ENGINE_METHODS",
+    "GOLD_ATOL",
+    "GOLD_RTOL",
+    "GRID_TOLERANCE_MS",
+    "LOCAL_SLOPE_SPREAD",
+    "SATURATION_FRACTION",
+    "EngineRun",
+    "GoldSolution",
+    "MethodComparison",
+    "MethodRow",
+    "OrderFit",
+    "Recommendation",
+    "SpikeMatch",
+    "blown_up_row",
+    "check_dts",
+    "check_methods",
+    "check_target",
+    "compare_methods",
+    "crossing_times",
+    "csv_text",
+    "current_label",
+    "fit_order",
+    "gold_solution",
+    "markdown_report",
+    "match_spikes",
+    "merged_grid_ms",
+    "nice_divisor",
+    "orders_table",
+    "plot_comparison",
+    "run_engine",
+    "score_run",
+    "text_table",
+    "time_grid_ms",
+]
 
 #: Engines and the methods each offers.
 ENGINE_METHODS: dict[str, tuple[str, ...]] = {
@@ -64,225 +142,17 @@ ENGINE_METHODS: dict[str, tuple[str, ...]] = {
 }
 ENGINES = tuple(ENGINE_METHODS)
 ALL_METHODS = tuple(dict.fromkeys(m for ms_ in ENGINE_METHODS.values() for m in ms_))
-#: Tolerances of the gold solution (scipy DOP853); far below any fixed-step error here.
-GOLD_RTOL = 1e-12
-GOLD_ATOL = 1e-12
 #: Relative slack when checking that a dt divides the duration (round-off of decimal dts).
 DIVIDES_RTOL = 1e-9
-#: Sample times within this distance (ms) are the same grid point (k*dt in floating point).
-GRID_TOLERANCE_MS = 1e-9
-
-CSV_COLUMNS = (
-    "engine",
-    "method",
-    "order_declared",
-    "dt_ms",
-    "n_steps",
-    "blew_up",
-    "max_abs_dv_mV",
-    "rms_dv_mV",
-    "n_spikes",
-    "n_gold_spikes",
-    "n_matched",
-    "n_missed",
-    "n_extra",
-    "spike_err_mean_ms",
-    "spike_err_max_ms",
-    "wall_s",
-    "neuron_steps_per_s",
-    "note",
-)
-
-
-# --------------------------------------------------------------------------- spikes
-
-
-def crossing_times(
-    t: np.ndarray, v: np.ndarray, threshold: float, direction: int = 1
-) -> np.ndarray:
-    """Threshold crossings of a sampled trace, interpolated linearly within the step.
-
-    Parameters
-    ----------
-    t, v : ndarray
-        Sample times and voltages (any consistent units, e.g. ms and mV).
-    threshold : float
-        Spike threshold in the units of *v*.
-    direction : {1, -1}
-        ``1`` for upward crossings (modern convention), ``-1`` for downward
-        ones (Hodgkin & Huxley 1952, depolarisation negative).
-
-    Returns
-    -------
-    ndarray
-        ``t_k + dt * (threshold - v_k) / (v_{k+1} - v_k)`` for every step
-        ``k`` with ``v_k`` below and ``v_{k+1}`` at or above the threshold.
-
-    Examples
-    --------
-    >>> crossing_times(np.array([0.0, 1.0, 2.0]), np.array([-30.0, -10.0, 5.0]), -20.0)
-    array([0.5])
-    """
-    t = np.asarray(t, dtype=float)
-    s = direction * (np.asarray(v, dtype=float) - threshold)
-    k = np.flatnonzero((s[:-1] < 0) & (s[1:] >= 0))
-    return t[k] + (t[k + 1] - t[k]) * s[k] / (s[k] - s[k + 1])
-
-
-@dataclass(frozen=True)
-class SpikeMatch:
-    """Spikes of one run paired with the gold spikes.
-
-    Each gold spike is paired with the nearest spike of the run if that lies
-    closer than half the gold inter-spike interval on either side (the smaller
-    of the two; a lone gold spike accepts any distance).  Windows of
-    neighbouring gold spikes cannot overlap, so the pairing is one-to-one.
-
-    Attributes
-    ----------
-    errors : Quantity
-        Signed error ``t_run - t_gold`` of every gold spike, NaN where unmatched.
-    n_spikes, n_gold, n_matched : int
-    n_missed : int
-        Gold spikes without a partner.
-    n_extra : int
-        Spikes of the run without a gold partner.
-    """
-
-    errors: Quantity
-    n_spikes: int
-    n_gold: int
-    n_matched: int
-    n_missed: int
-    n_extra: int
-
-    @property
-    def mean_error(self) -> Quantity:
-        """Mean |t_run - t_gold| over matched spikes (NaN if none matched)."""
-        return _nan_stat(np.nanmean, self.errors)
-
-    @property
-    def max_error(self) -> Quantity:
-        """Max |t_run - t_gold| over matched spikes (NaN if none matched)."""
-        return _nan_stat(np.nanmax, self.errors)
-
-    @property
-    def complete(self) -> bool:
-        """Every gold spike matched and no extra spike."""
-        return self.n_missed == 0 and self.n_extra == 0
-
-
-def _nan_stat(function, errors: Quantity) -> Quantity:
-    values = np.abs(np.asarray(errors / ms))
-    if not np.isfinite(values).any():
-        return np.nan * ms
-    return float(function(values)) * ms
-
-
-def match_spikes(times_ms: np.ndarray, gold_ms: np.ndarray) -> SpikeMatch:
-    """Pair spike times (ms) with gold spike times (ms); see :class:`SpikeMatch`.
-
-    >>> m = match_spikes(np.array([1.1, 5.0, 9.2]), np.array([1.0, 9.0]))
-    >>> (m.n_matched, m.n_missed, m.n_extra), np.round(m.errors / ms, 3).tolist()
-    ((2, 0, 1), [0.1, 0.2])
-    """
-    times = np.sort(np.asarray(times_ms, dtype=float))
-    gold = np.sort(np.asarray(gold_ms, dtype=float))
-    errors = np.full(gold.size, np.nan)
-    if times.size and gold.size:
-        gaps = np.diff(gold)
-        radius = 0.5 * np.minimum(np.r_[np.inf, gaps], np.r_[gaps, np.inf])
-        right = np.clip(np.searchsorted(times, gold), 0, times.size - 1)
-        left = np.clip(right - 1, 0, times.size - 1)
-        use_left = np.abs(times[left] - gold) <= np.abs(times[right] - gold)
-        nearest = np.where(use_left, left, right)
-        difference = times[nearest] - gold
-        matched = np.abs(difference) < radius
-        errors[matched] = difference[matched]
-    n_matched = int(np.isfinite(errors).sum())
-    return SpikeMatch(
-        errors=errors * ms,
-        n_spikes=int(times.size),
-        n_gold=int(gold.size),
-        n_matched=n_matched,
-        n_missed=int(gold.size) - n_matched,
-        n_extra=int(times.size) - n_matched,
-    )
-
-
-# --------------------------------------------------------------------------- gold
-
-
-@dataclass(frozen=True)
-class GoldSolution:
-    """The gold solution on a grid: ``t_ms``, ``v_mV`` (preset's convention), spikes (ms)."""
-
-    t_ms: np.ndarray
-    v_mV: np.ndarray
-    spikes_ms: np.ndarray
-    solver: str
-
-    def at(self, t_ms: np.ndarray) -> np.ndarray:
-        """Gold voltage (mV) at sample times that lie on the grid (nearest point, checked)."""
-        t_ms = np.asarray(t_ms, dtype=float)
-        right = np.clip(np.searchsorted(self.t_ms, t_ms), 1, self.t_ms.size - 1)
-        left = right - 1
-        nearest = np.where(
-            np.abs(self.t_ms[left] - t_ms) <= np.abs(self.t_ms[right] - t_ms), left, right
-        )
-        if np.max(np.abs(self.t_ms[nearest] - t_ms), initial=0.0) > GRID_TOLERANCE_MS:
-            raise ValueError("sample times are not on the gold grid")
-        return self.v_mV[nearest]
-
-
-def time_grid_ms(dt: Quantity, duration: Quantity) -> np.ndarray:
-    """Sample times 0, dt, ..., duration in ms."""
-    n_steps = int(round(float(duration / dt)))
-    return np.arange(n_steps + 1) * float(dt / ms)
-
-
-def merged_grid_ms(dts: Sequence[Quantity], duration: Quantity) -> np.ndarray:
-    """The union of the dts' grids (ms); points closer than the grid tolerance count once."""
-    times = np.sort(np.concatenate([time_grid_ms(dt, duration) for dt in dts]))
-    keep = np.r_[True, np.diff(times) > GRID_TOLERANCE_MS]
-    return times[keep]
-
-
-def gold_solution(
-    preset: Preset, current: Quantity, duration: Quantity, dts: Sequence[Quantity]
-) -> GoldSolution:
-    """Solve *preset* to tight tolerance and evaluate it on the union of the dts' grids.
-
-    Uses the independent NumPy reference model (:mod:`hh_brian.reference`)
-    with :func:`~hh_brian.reference.solve_gold` (DOP853, ``rtol = atol = 1e-12``);
-    spike times are refined by root finding on the dense output.
-    """
-    grid = merged_grid_ms(dts, duration)
-    model = reference_model(preset)
-    i_inj = float(np.asarray(reference_current(preset, current, 1 * ms, 1)))
-    solution = solve_gold(
-        model,
-        initial_vector(preset),
-        float(duration / ms),
-        i_inj=i_inj,
-        t_eval=grid,
-        rtol=GOLD_RTOL,
-        atol=GOLD_ATOL,
-        threshold=float(preset.parameters["V_spike"] / mV),
-    )
-    return GoldSolution(
-        t_ms=grid,
-        v_mV=solution.V[:, 0],
-        spikes_ms=np.asarray(solution.spike_times[0]),
-        solver=f"scipy solve_ivp DOP853, rtol={GOLD_RTOL:g}, atol={GOLD_ATOL:g}",
-    )
+#: Two dts whose values in ms agree to this many decimals are the same dt.
+DT_DECIMALS = 12
 
 
 # --------------------------------------------------------------------------- input checks
 
 
 def check_methods(methods: Sequence[str], engines: Sequence[str]) -> None:
-    """Raise :class:`HHBrianInputError` for empty lists, unknown engines or methods."""
+    """Raise :class:`HHBrianInputError` for empty lists, unknown or repeated names."""
     if not engines:
         raise HHBrianInputError(f"--engines: empty list; give some of {','.join(ENGINES)}")
     for engine in engines:
@@ -291,6 +161,7 @@ def check_methods(methods: Sequence[str], engines: Sequence[str]) -> None:
                 f"--engines: unknown engine {engine!r}.{closest_names(engine, ENGINES)} "
                 f"Valid: {','.join(ENGINES)}"
             )
+    _check_unique(engines, "--engines")
     if not methods:
         raise HHBrianInputError(
             f"--methods: empty list; give some of {','.join(ALL_METHODS)}, "
@@ -303,6 +174,15 @@ def check_methods(methods: Sequence[str], engines: Sequence[str]) -> None:
                 f"--methods: unknown method {method!r} for engines {','.join(engines)}."
                 f"{closest_names(method, offered)} Valid: {','.join(offered)}"
             )
+    _check_unique(methods, "--methods")
+
+
+def _check_unique(names: Sequence[str], what: str) -> None:
+    repeated = [name for name, count in Counter(names).items() if count > 1]
+    if repeated:
+        raise HHBrianInputError(
+            f"{what}: {repeated[0]!r} is given more than once; give each name once"
+        )
 
 
 def nice_divisor(dt: Quantity, duration: Quantity) -> Quantity:
@@ -328,7 +208,7 @@ def _divides(step: float, total: float) -> bool:
 
 
 def check_dts(dts: Sequence[Quantity], duration: Quantity, what: str = "--dts") -> list[Quantity]:
-    """Validate time steps (times, positive, dividing *duration*); return them largest first."""
+    """Validate time steps (times, positive, distinct, dividing *duration*); largest first."""
     if not dts:
         raise HHBrianInputError(f"{what}: empty list; give time steps such as '0.1*ms,0.01*ms'")
     _check_time(duration, "--duration", "'100*ms'")
@@ -345,7 +225,12 @@ def check_dts(dts: Sequence[Quantity], duration: Quantity, what: str = "--dts") 
                 f"{float(duration / ms):g} ms into whole steps; use e.g. "
                 f"{float(nice_divisor(dt, duration) / ms):g}*ms"
             )
-        checked.setdefault(round(float(dt / ms), 12), dt)
+        key = round(float(dt / ms), DT_DECIMALS)
+        if key in checked:
+            raise HHBrianInputError(
+                f"{what}: {float(dt / ms):g} ms is given more than once; give each time step once"
+            )
+        checked[key] = dt
     return [checked[key] for key in sorted(checked, reverse=True)]
 
 
@@ -370,12 +255,22 @@ def check_target(target: Quantity) -> Quantity:
 
 @dataclass(frozen=True)
 class EngineRun:
-    """One recorded run: samples (ms, mV in the preset's convention) and loop wall time (s)."""
+    """One recorded run: samples (ms, mV in the preset's convention) and loop wall time (s).
+
+    ``wall_note`` says when ``wall_s`` is not the integration loop alone.
+    """
 
     t_ms: np.ndarray
     v_mV: np.ndarray
     wall_s: float
     n_steps: int
+    wall_note: str = ""
+
+
+#: Note of a Brian2 row whose loop time Brian2 did not record.
+WALL_INCLUDES_CODEGEN = (
+    "wall_s includes code generation: Brian2 recorded no loop time (device._last_run_time)"
+)
 
 
 def run_engine(
@@ -387,17 +282,27 @@ def run_engine(
     current: Quantity,
     duration: Quantity,
 ) -> EngineRun:
-    """Integrate one neuron with *engine*'s *method*; raise SimulationBlowUpError on blow-up."""
+    """Integrate one neuron with *engine*'s *method*; raise SimulationBlowUpError on blow-up.
+
+    ``wall_s`` is the integration loop only (see the module docstring).
+    """
     n_steps = int(round(float(duration / dt)))
     if engine == "brian2":
+        device = get_device()
+        # Brian2's Network.run sets device._last_run_time to the duration of its
+        # time-step loop, after code generation and compilation.  Clear it first, so
+        # that a value left by an earlier run is never read as this run's.
+        if hasattr(device, "_last_run_time"):
+            del device._last_run_time
         with _without_invalid_value_warnings():
             result = simulate(preset, current=current, duration=duration, dt=dt, method=method)
-        wall = getattr(get_device(), "_last_run_time", None) or result.wall_time
+        loop = getattr(device, "_last_run_time", None)
         return EngineRun(
             t_ms=np.asarray(result.t / ms),
             v_mV=np.asarray(result.v[0] / mV),
-            wall_s=float(wall),
+            wall_s=float(result.wall_time if loop is None else loop),
             n_steps=n_steps,
+            wall_note=WALL_INCLUDES_CODEGEN if loop is None else "",
         )
     model = reference_model(preset)
     y0 = initial_vector(preset)
@@ -430,9 +335,16 @@ def _without_invalid_value_warnings():
             handler.removeFilter(keep)
 
 
+# --------------------------------------------------------------------------- rows
+
+
 @dataclass(frozen=True)
 class MethodRow:
-    """One (engine, method, dt) scored against the gold solution."""
+    """One (engine, method, dt) scored against the gold solution.
+
+    ``max_abs_dv``/``rms_dv`` are over the whole run, ``window_max_abs_dv``
+    over the order window (:attr:`MethodComparison.window`).
+    """
 
     engine: str
     method: str
@@ -444,6 +356,7 @@ class MethodRow:
     spikes: SpikeMatch | None
     wall_time: Quantity
     note: str = ""
+    window_max_abs_dv: Quantity = field(default_factory=lambda: np.nan * mV)
 
     @property
     def order_declared(self) -> int:
@@ -469,34 +382,41 @@ class MethodRow:
             "engine": self.engine,
             "method": self.method,
             "order_declared": self.order_declared,
-            "dt_ms": _num(self.dt / ms, 12),
+            "dt_ms": format_number(self.dt / ms, 12),
             "n_steps": self.n_steps,
             "blew_up": self.blew_up,
-            "max_abs_dv_mV": _num(self.max_abs_dv / mV),
-            "rms_dv_mV": _num(self.rms_dv / mV),
+            "max_abs_dv_mV": format_number(self.max_abs_dv / mV),
+            "rms_dv_mV": format_number(self.rms_dv / mV),
+            "window_max_abs_dv_mV": format_number(self.window_max_abs_dv / mV),
             "n_spikes": s.n_spikes if s else "",
             "n_gold_spikes": s.n_gold if s else "",
             "n_matched": s.n_matched if s else "",
             "n_missed": s.n_missed if s else "",
             "n_extra": s.n_extra if s else "",
-            "spike_err_mean_ms": _num(self.spike_error_mean / ms),
-            "spike_err_max_ms": _num(self.spike_error_max / ms),
-            "wall_s": _num(self.wall_time / second),
-            "neuron_steps_per_s": _num(self.neuron_steps_per_s),
+            "spike_err_mean_ms": format_number(self.spike_error_mean / ms),
+            "spike_err_max_ms": format_number(self.spike_error_max / ms),
+            "wall_s": format_number(self.wall_time / second),
+            "neuron_steps_per_s": format_number(self.neuron_steps_per_s),
             "note": self.note,
         }
 
 
-def _num(value: object, digits: int = 6) -> str:
-    number = float(np.asarray(value))
-    return "" if math.isnan(number) else f"{number:.{digits}g}"
-
-
 def score_run(
-    preset: Preset, engine: str, method: str, dt: Quantity, run: EngineRun, gold: GoldSolution
+    preset: Preset,
+    engine: str,
+    method: str,
+    dt: Quantity,
+    run: EngineRun,
+    gold: GoldSolution,
+    window: Quantity | None = None,
 ) -> MethodRow:
-    """Errors of *run* against *gold* on the run's own samples."""
+    """Errors of *run* against *gold* on the run's own samples (*window*: default all)."""
     dv = run.v_mV - gold.at(run.t_ms)
+    in_window = (
+        run.t_ms <= float(window / ms) + GRID_TOLERANCE_MS
+        if window is not None
+        else np.ones(run.t_ms.size, dtype=bool)
+    )
     sign = preset.convention.sign
     threshold = float(preset.parameters["V_spike"] / mV)
     spikes = crossing_times(run.t_ms, run.v_mV, threshold, sign)
@@ -509,8 +429,10 @@ def score_run(
         blew_up=False,
         max_abs_dv=float(np.max(np.abs(dv))) * mV,
         rms_dv=float(np.sqrt(np.mean(dv**2))) * mV,
+        window_max_abs_dv=float(np.max(np.abs(dv[in_window]))) * mV,
         spikes=match_spikes(spikes, gold_spikes),
         wall_time=run.wall_s * second,
+        note=run.wall_note,
     )
 
 
@@ -534,28 +456,6 @@ def blown_up_row(engine: str, method: str, dt: Quantity, n_steps: int, why: str)
 
 
 @dataclass(frozen=True)
-class OrderFit:
-    """Observed order of one (engine, method): slope of log max|dV| vs log dt."""
-
-    engine: str
-    method: str
-    declared: int
-    observed: float
-    dts: Quantity
-    window: Quantity
-
-    def describe(self) -> str:
-        if len(self.dts) < 2:
-            return f"{self.engine}/{self.method}: fewer than 2 usable dts, no order"
-        dts = np.asarray(self.dts / ms)
-        return (
-            f"{self.engine}/{self.method}: observed {self.observed:.2f} (declared "
-            f"{self.declared}) over dt = {dts.min():g}..{dts.max():g} ms ({dts.size} dts), "
-            f"window 0..{float(self.window / ms):g} ms"
-        )
-
-
-@dataclass(frozen=True)
 class Recommendation:
     """The cheapest row meeting the spike-time target, or why there is none."""
 
@@ -566,33 +466,109 @@ class Recommendation:
 
 @dataclass
 class MethodComparison:
-    """Result of :func:`compare_methods`."""
+    """Result of :func:`compare_methods`.
+
+    ``window`` is the order window 0..window (see the module docstring).
+    """
 
     preset: Preset
     current: Quantity
     duration: Quantity
     gold: GoldSolution
+    window: Quantity | None = None
     rows: list[MethodRow] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
+    @property
+    def order_window(self) -> Quantity:
+        return self.duration if self.window is None else self.window
+
+    def _pairs(self) -> list[tuple[str, str]]:
+        return list(dict.fromkeys((r.engine, r.method) for r in self.rows))
+
+    def _rows_of(self, engine: str, method: str) -> list[MethodRow]:
+        return [r for r in self.rows if (r.engine, r.method) == (engine, method) and not r.blew_up]
+
     def orders(self) -> list[OrderFit]:
-        """Observed order per (engine, method) over the dts that did not blow up."""
+        """Order of max|dV| on the window, per (engine, method), over the dts that ran."""
+        window_ms = float(self.order_window / ms)
+        in_window = self.gold.t_ms <= window_ms + GRID_TOLERANCE_MS
+        swing = float(np.ptp(self.gold.v_mV[in_window]))
         fits = []
-        for engine, method in dict.fromkeys((r.engine, r.method) for r in self.rows):
-            usable = [
-                r
-                for r in self.rows
-                if (r.engine, r.method) == (engine, method)
-                and not r.blew_up
-                and float(r.max_abs_dv / mV) > 0
-            ]
-            dts = np.array([float(r.dt / ms) for r in usable])
-            errors = np.array([float(r.max_abs_dv / mV) for r in usable])
-            slope = (
-                float(np.polyfit(np.log(dts), np.log(errors), 1)[0]) if dts.size >= 2 else math.nan
+        for engine, method in self._pairs():
+            rows = self._rows_of(engine, method)
+            observed, dts, errors, local, problems, notes = fit_order(
+                [float(r.dt / ms) for r in rows],
+                [float(r.window_max_abs_dv / mV) for r in rows],
+                floor=GOLD_FLOOR_MV,
+                saturation=SATURATION_FRACTION * swing,
+                scale=f"the gold's {swing:.3g} mV swing on the window",
+                unit="mV",
             )
             fits.append(
-                OrderFit(engine, method, INTEGRATORS[method].order, slope, dts * ms, self.duration)
+                OrderFit(
+                    engine,
+                    method,
+                    INTEGRATORS[method].order,
+                    observed,
+                    dts * ms,
+                    self.order_window,
+                    errors=tuple(errors),
+                    local_slopes=local,
+                    problems=tuple(problems),
+                    notes=tuple(notes),
+                )
+            )
+        return fits
+
+    def spike_time_orders(self) -> list[OrderFit]:
+        """Order of the max spike-time error, per (engine, method), over complete runs."""
+        gold = np.sort(self.gold.spikes_ms)
+        if gold.size == 0:
+            return []
+        shortest = float(np.min(np.diff(gold))) if gold.size > 1 else float(gold[0])
+        scale = (
+            f"the shortest gold inter-spike interval, {shortest:.3g} ms"
+            if gold.size > 1
+            else f"the time of the only gold spike, {shortest:.3g} ms"
+        )
+        fits = []
+        for engine, method in self._pairs():
+            rows = self._rows_of(engine, method)
+            complete = [r for r in rows if r.spikes and r.spikes.complete]
+            observed, dts, errors, local, problems, notes = fit_order(
+                [float(r.dt / ms) for r in complete],
+                [float(r.spike_error_max / ms) for r in complete],
+                floor=SPIKE_FLOOR_MS,
+                saturation=SATURATION_FRACTION * shortest,
+                scale=scale,
+                unit="ms",
+            )
+            declared = INTEGRATORS[method].order
+            if declared > CROSSING_ORDER:
+                problems.append(
+                    f"linearly interpolated crossings are O(dt^{CROSSING_ORDER}): spike times "
+                    f"cannot show order {declared}"
+                )
+            if len(complete) < len(rows):
+                notes.append(
+                    f"{len(rows) - len(complete)} dt(s) with missed or extra spikes left out"
+                )
+            fits.append(
+                OrderFit(
+                    engine,
+                    method,
+                    declared,
+                    observed,
+                    dts * ms,
+                    self.duration,
+                    quantity="spike times",
+                    unit="ms",
+                    errors=tuple(errors),
+                    local_slopes=local,
+                    problems=tuple(problems),
+                    notes=tuple(notes),
+                )
             )
         return fits
 
@@ -643,16 +619,16 @@ def compare_methods(
     ----------
     preset : Preset
     methods : sequence of str
-        Method names; a method an engine does not offer (e.g.
+        Method names, each once; a method an engine does not offer (e.g.
         ``exponential_euler_tau`` on Brian2) is skipped for that engine and
         listed in ``skipped``.
     dts : sequence of Quantity
-        Time steps; each must divide *duration*.
+        Distinct time steps; each must divide *duration*.
     current : Quantity
         Constant injected current (density, or current for presets with an area).
     duration : Quantity
     engines : sequence of str
-        ``"brian2"`` and/or ``"reference"``.
+        ``"brian2"`` and/or ``"reference"``, each once.
 
     Returns
     -------
@@ -660,11 +636,13 @@ def compare_methods(
     """
     check_methods(methods, engines)
     dts = check_dts(dts, duration)
+    window = min(order_window_ms(preset, current), float(duration / ms)) * ms
     comparison = MethodComparison(
         preset=preset,
         current=current,
         duration=duration,
         gold=gold_solution(preset, current, duration, dts),
+        window=window,
     )
     for engine in engines:
         for method in methods:
@@ -680,192 +658,7 @@ def compare_methods(
                     n_steps = int(round(float(duration / dt)))
                     comparison.rows.append(blown_up_row(engine, method, dt, n_steps, str(exc)))
                     continue
-                comparison.rows.append(score_run(preset, engine, method, dt, run, comparison.gold))
+                comparison.rows.append(
+                    score_run(preset, engine, method, dt, run, comparison.gold, window)
+                )
     return comparison
-
-
-# --------------------------------------------------------------------------- output
-
-
-def csv_text(rows: Sequence[MethodRow]) -> str:
-    """The comparison table as CSV (header names the units)."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(row.csv_values())
-    return buffer.getvalue()
-
-
-def text_table(rows: Sequence[MethodRow]) -> str:
-    """A fixed-width summary of the table for the terminal."""
-    header = (
-        f"{'engine':<9} {'method':<21} {'dt_ms':>8} {'max|dV|_mV':>11} {'spikes':>7} "
-        f"{'err_max_ms':>10} {'wall_s':>8}"
-    )
-    lines = [header]
-    for r in rows:
-        v = r.csv_values()
-        spikes = f"{v['n_spikes']}/{v['n_gold_spikes']}" if r.spikes else "-"
-        lines.append(
-            f"{r.engine:<9} {r.method:<21} {v['dt_ms']:>8} "
-            f"{v['max_abs_dv_mV'] or 'blew up':>11} {spikes:>7} "
-            f"{v['spike_err_max_ms'] or '-':>10} {v['wall_s'] or '-':>8}"
-        )
-    return "\n".join(lines)
-
-
-def current_label(current: Quantity) -> str:
-    """A current for titles: uA/cm^2 for densities, nA for absolute currents.
-
-    >>> from brian2 import uA, cm
-    >>> current_label(0.1 * uA / cm**2)
-    '0.1 uA/cm^2'
-    """
-    from brian2 import amp, cm, get_dimensions, nA, uA
-
-    if get_dimensions(current) is get_dimensions(amp):
-        return f"{float(current / nA):g} nA"
-    return f"{float(current / (uA / cm**2)):g} uA/cm^2"
-
-
-def _title(comparison: MethodComparison) -> str:
-    return (
-        f"{comparison.preset.name}, {float(comparison.duration / ms):g} ms at "
-        f"{current_label(comparison.current)}"
-    )
-
-
-def markdown_report(comparison: MethodComparison, target: Quantity) -> str:
-    """A Markdown report: settings, table, observed orders, recommendation, caveats."""
-    rec = comparison.recommend(target)
-    columns = [c for c in CSV_COLUMNS if c != "note"]
-    lines = [
-        f"# Method comparison: {_title(comparison)}",
-        "",
-        f"- preset: `{comparison.preset.name}` ({comparison.preset.citation})",
-        f"- convention: {comparison.preset.convention.description}",
-        f"- gold solution: {comparison.gold.solver}; {comparison.gold.spikes_ms.size} spikes",
-        "- errors: |V - V_gold| at every recorded sample of each run; spike times are "
-        "threshold crossings of the recorded voltage, interpolated linearly between the "
-        "samples before and after (not Brian2's step-start times); gold spikes are paired "
-        "with the nearest spike within half an inter-spike interval",
-        "- wall_s: integration loop only (Brian2: Network.run after code generation, "
-        "monitors included; reference: the NumPy loop); machine-dependent. With one neuron "
-        "both engines spend most of each step on per-step overhead common to all methods, "
-        "so rk4 costs about as much per step as Euler here; with many neurons per group the "
-        "arithmetic dominates (FACTS.md: rk4 about 1.6-2x exponential Euler per "
-        "neuron-step) and the recommendation may change",
-        "",
-        "| " + " | ".join(columns) + " |",
-        "|" + "---|" * len(columns),
-    ]
-    for row in comparison.rows:
-        values = row.csv_values()
-        lines.append("| " + " | ".join(str(values[c]) for c in columns) + " |")
-    lines += ["", "## Observed orders", ""]
-    lines += [f"- {fit.describe()}" for fit in comparison.orders()]
-    lines += [
-        "",
-        "Orders are meaningful only in the asymptotic regime: once spike times shift, "
-        "the voltage error saturates at the spike height. Measure them on a short window "
-        "(rest to first upstroke) with small dts.",
-        "",
-        f"## Recommendation (max spike-time error <= {float(target / ms):g} ms)",
-        "",
-        rec.reason,
-    ]
-    blown = [r for r in comparison.rows if r.blew_up]
-    if blown:
-        lines += ["", "## Blow-ups", ""]
-        lines += [f"- {r.engine}/{r.method} dt = {float(r.dt / ms):g} ms: {r.note}" for r in blown]
-    if comparison.skipped:
-        lines += ["", "## Skipped", ""]
-        lines += [f"- {text}" for text in comparison.skipped]
-    return "\n".join(lines) + "\n"
-
-
-def plot_comparison(
-    comparison: MethodComparison, path: str | Path, target: Quantity | None = None
-) -> Path:
-    """Error vs dt and error vs wall time (accuracy/cost frontier), log axes."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from hh_brian.output import write_atomic
-
-    figure, axes = plt.subplots(1, 3, figsize=(16, 4.8), layout="constrained")
-    colours = dict(
-        zip(ALL_METHODS, plt.rcParams["axes.prop_cycle"].by_key()["color"], strict=False)
-    )
-    # Engines running the same scheme agree to round-off: hollow, smaller reference
-    # markers keep both visible where the lines coincide.
-    styles = {
-        "brian2": dict(ls="-", marker="o", markersize=8),
-        "reference": dict(ls="--", marker="s", markersize=5, markerfacecolor="none"),
-    }
-    for engine, method in dict.fromkeys((r.engine, r.method) for r in comparison.rows):
-        rows = [
-            r for r in comparison.rows if (r.engine, r.method) == (engine, method) and not r.blew_up
-        ]
-        if not rows:
-            continue
-        style = dict(color=colours[method], label=f"{engine}/{method}", **styles[engine])
-        dt = [float(r.dt / ms) for r in rows]
-        dv = [float(r.max_abs_dv / mV) for r in rows]
-        err = [float(r.spike_error_max / ms) for r in rows]
-        wall = [float(r.wall_time / second) for r in rows]
-        axes[0].plot(dt, dv, **style)
-        axes[1].plot(dt, err, **style)
-        axes[2].plot(wall, err, **style)
-    blown = [r for r in comparison.rows if r.blew_up]
-    for ax in axes[:2]:
-        top = ax.get_xaxis_transform()  # x in data, y in axes fraction
-        for r in blown:
-            ax.plot(
-                float(r.dt / ms),
-                0.96,
-                "x",
-                color=colours[r.method],
-                ms=9,
-                mew=2,
-                transform=top,
-                clip_on=False,
-            )
-    if target is not None:
-        for ax in axes[1:]:
-            ax.axhline(float(target / ms), color="k", ls=":", lw=1)
-            ax.annotate(
-                f"target {float(target / ms):g} ms",
-                (0.02, float(target / ms)),
-                xycoords=("axes fraction", "data"),
-                va="bottom",
-                fontsize=8,
-            )
-    labels = [
-        ("time step dt (ms)", "max |V - V_gold| (mV)"),
-        ("time step dt (ms)", "max spike-time error (ms)"),
-        ("wall time of the integration loop (s)", "max spike-time error (ms)"),
-    ]
-    for ax, (xlabel, ylabel) in zip(axes, labels, strict=True):
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
-        ax.grid(True, which="both", alpha=0.3)
-    note = " (x: blew up)" if blown else ""
-    axes[0].set_title("voltage error vs dt" + note)
-    axes[1].set_title("spike-time error vs dt" + note)
-    axes[2].set_title("accuracy / cost frontier (lower left is better)")
-    figure.legend(*axes[0].get_legend_handles_labels(), loc="outside right center", fontsize=8)
-    figure.suptitle(f"Method comparison against the gold solution - {_title(comparison)}")
-
-    def writer(temporary: Path) -> None:
-        figure.savefig(temporary, dpi=120, format=Path(path).suffix.lstrip(".").lower())
-
-    try:
-        return write_atomic(path, writer)
-    finally:
-        plt.close(figure)

@@ -4,15 +4,15 @@ Each simulator integrates the same preset (parameters mapped with units by
 :mod:`hh_brian.simulators`), from the same resting state, under the same
 constant current switched on at t = 0, with its own integrator at the common
 step ``dt`` and again at a fine step.  Every run is scored against the gold
-solution of :mod:`hh_brian.compare` (scipy DOP853 on the independent NumPy
+solution of :mod:`hh_brian.scoring` (scipy DOP853 on the independent NumPy
 model, ``rtol = atol = 1e-12``):
 
 - ``max_abs_dv_mV``: max |V - V_gold| on the common grid ``0, dt, 2 dt, ...``
   (modern convention, depolarisation positive, for every simulator);
 - spike counts and spike-time errors: every trace's spikes are its upward
   crossings of the preset's threshold, interpolated linearly between samples
-  (:func:`hh_brian.compare.crossing_times`) and paired with the gold spikes
-  (:func:`hh_brian.compare.match_spikes`); the simulators' own spike rules
+  (:func:`hh_brian.scoring.crossing_times`) and paired with the gold spikes
+  (:func:`hh_brian.scoring.match_spikes`); the simulators' own spike rules
   are not used;
 - ``wall_s``: the integration loop only, as each backend measures it.
 
@@ -24,9 +24,6 @@ closest model also runs with the preset's parameters, labelled as such.
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,20 +31,18 @@ from pathlib import Path
 import numpy as np
 from brian2 import Quantity, ms, mV, second
 
-from hh_brian.compare import (
-    GoldSolution,
-    SpikeMatch,
-    _divides,
-    check_dts,
-    crossing_times,
-    current_label,
-    gold_solution,
-    match_spikes,
-    run_engine,
-    time_grid_ms,
-)
+from hh_brian import tables
+from hh_brian.compare import _divides, check_dts, run_engine
 from hh_brian.errors import HHBrianInputError, SimulationBlowUpError, closest_names
 from hh_brian.presets import Preset
+from hh_brian.scoring import (
+    GoldSolution,
+    SpikeMatch,
+    crossing_times,
+    gold_solution,
+    match_spikes,
+    time_grid_ms,
+)
 
 SIMULATOR_NAMES = ("brian2", "reference", "neuron", "nest", "moose")
 #: Method used for hh-brian's own engines (Brian2's recommended HH scheme).
@@ -137,11 +132,7 @@ class SimulatorRow:
     def csv_values(self) -> dict[str, object]:
         """Values for :data:`CSV_COLUMNS` (plain numbers in the units the names state)."""
         m = self.match
-
-        def num(value: object) -> str:
-            number = float(np.asarray(value))
-            return "" if math.isnan(number) else f"{number:.6g}"
-
+        num = tables.format_number
         return {
             "simulator": self.simulator,
             "status": self.status,
@@ -189,7 +180,7 @@ class SimulatorComparison:
 
 
 def check_simulators(names: Sequence[str]) -> None:
-    """Raise :class:`HHBrianInputError` for an empty list, unknown or missing simulators."""
+    """Raise :class:`HHBrianInputError` for an empty list, unknown, repeated or missing names."""
     from hh_brian.simulators import SIMULATORS, is_installed
 
     if not names:
@@ -207,6 +198,11 @@ def check_simulators(names: Sequence[str]) -> None:
                 f"--simulators: {name} is not installed; install it with `{INSTALL}` "
                 f"(or `pip install {SIMULATORS[name][2]}`), or leave it out of --simulators"
             )
+    repeated = [name for name in dict.fromkeys(names) if names.count(name) > 1]
+    if repeated:
+        raise HHBrianInputError(
+            f"--simulators: {repeated[0]!r} is given more than once; give each simulator once"
+        )
 
 
 def check_steps(dt: Quantity, fine_dt: Quantity, duration: Quantity) -> None:
@@ -409,36 +405,39 @@ def compare_simulators(
 
 def csv_text(rows: Sequence[SimulatorRow]) -> str:
     """The simulator table as CSV (header names the units)."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(row.csv_values())
-    return buffer.getvalue()
+    return tables.csv_text(rows, CSV_COLUMNS)
 
 
 def text_table(rows: Sequence[SimulatorRow]) -> str:
     """A fixed-width summary for the terminal."""
-    lines = [
-        f"{'simulator':<10} {'status':<15} {'dt_ms':>7} {'spikes':>7} {'err_max_ms':>11} "
-        f"{'max|dV|_mV':>11} {'wall_s':>9}"
+    columns = [
+        ("simulator", "<10"),
+        ("status", "<15"),
+        ("dt_ms", ">7"),
+        ("spikes", ">7"),
+        ("err_max_ms", ">11"),
+        ("max|dV|_mV", ">11"),
+        ("wall_s", ">9"),
     ]
+    cells = []
     for row in rows:
         v = row.csv_values()
-        spikes = f"{v['n_spikes']}/{v['n_gold_spikes']}" if row.match else "-"
-        lines.append(
-            f"{row.simulator:<10} {row.status:<15} {v['dt_ms']:>7} {spikes:>7} "
-            f"{v['spike_err_max_ms'] or '-':>11} {v['max_abs_dv_mV'] or '-':>11} "
-            f"{v['wall_s'] or '-':>9}"
+        cells.append(
+            (
+                row.simulator,
+                row.status,
+                v["dt_ms"],
+                f"{v['n_spikes']}/{v['n_gold_spikes']}" if row.match else "-",
+                v["spike_err_max_ms"] or "-",
+                v["max_abs_dv_mV"] or "-",
+                v["wall_s"] or "-",
+            )
         )
-    return "\n".join(lines)
+    return tables.fixed_width(columns, cells)
 
 
 def _title(comparison: SimulatorComparison) -> str:
-    return (
-        f"{comparison.preset.name}, {float(comparison.duration / ms):g} ms at "
-        f"{current_label(comparison.current)}"
-    )
+    return tables.run_title(comparison.preset.name, comparison.duration, comparison.current)
 
 
 def markdown_report(comparison: SimulatorComparison) -> str:
@@ -458,12 +457,8 @@ def markdown_report(comparison: SimulatorComparison) -> str:
         "simulator alike; gold spikes paired with the nearest spike within half an "
         "inter-spike interval",
         "",
-        "| " + " | ".join(columns) + " |",
-        "|" + "---|" * len(columns),
+        *tables.markdown_table(comparison.rows, columns),
     ]
-    for row in comparison.rows:
-        values = row.csv_values()
-        lines.append("| " + " | ".join(str(values[c]) for c in columns) + " |")
     lines += ["", "## Why they differ", ""]
     for name in dict.fromkeys(row.simulator for row in comparison.rows):
         lines.append(f"- **{name}**: {EXPLANATIONS[name]}")

@@ -249,6 +249,7 @@ def test_cli_writes_table_report_and_figure(tmp_path, capsys):
 BAD_INPUT = [
     (["--simulators", "brain2"], r"unknown simulator 'brain2'.*Valid: brian2,reference,neuron"),
     (["--simulators", ""], "--simulators: empty list"),
+    (["--simulators", "brian2,reference,brian2"], "'brian2' is given more than once"),
     (["--dt", "0.03*ms"], r"--dt: 0\.03 ms does not divide.*0\.025\*ms"),
     (["--dt", "0.02"], "--dt: .*no units"),
     (["--fine-dt", "0.03*ms", "--dt", "0.025*ms"], "--fine-dt"),
