@@ -175,8 +175,16 @@ def _simulate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _quiet_brian2() -> None:
+    """hh-brian reports blow-ups itself (one line, exit 1); drop Brian2's duplicate warning."""
+    from brian2.utils.logger import BrianLogger
+
+    BrianLogger.suppress_name("invalid_values")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hh-brian`` command; returns the exit status."""
+    _quiet_brian2()
     try:
         args = build_parser().parse_args(argv)
         handlers = {**_COMMANDS, **{m.NAME: m.run for m in command_modules()}}

@@ -100,7 +100,7 @@ def run_demo(
 
     progress(f"[3/{STEPS}] f-I curve of the squid axon, up and down sweeps (one NeuronGroup)")
     step = 1.0 if fast else 0.25
-    currents = np.arange(4.0, 12.0 + step / 2, step) * uA / cm**2
+    currents = np.arange(2.0, 12.0 + step / 2, step) * uA / cm**2
     fi = fi_curve(
         get_preset("dayan_abbott"), currents, duration=(200 if fast else 400) * ms, dt=0.01 * ms
     )

@@ -128,7 +128,7 @@ def run_single(
         if plot_path:
             from hh_brian.plotting import plot_trace
 
-            plot_trace(result, temporaries[1], current_label=current_text)
+            plot_trace(result, temporaries[1], current_label=current_text, current=current)
     return out_path
 
 

@@ -12,12 +12,14 @@ pick forward Euler for Hodgkin-Huxley.
 from __future__ import annotations
 
 import time
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
 from brian2 import (
     BrianObjectException,
     Network,
+    NetworkOperation,
     NeuronGroup,
     Quantity,
     SpikeMonitor,
@@ -45,6 +47,35 @@ TARGETS = ("cython", "numpy")
 STATE_VARIABLES = ("v", *GATES)
 #: Gates may leave [0, 1] by this much (round-off) before a run counts as blown up.
 GATE_SLACK = 1e-9
+#: How often the state is checked during a run (a blown-up run is stopped there).
+GUARD_INTERVAL = 1 * ms
+
+
+class BlowUpGuard:
+    """Checks every state variable of a group during a run and stops the network
+    at the first NaN/Inf or gate outside [0, 1] (the precise time is then found
+    in the recorded traces by :func:`check_finite`)."""
+
+    def __init__(self, group: NeuronGroup, network: Network) -> None:
+        # Weak references: the network owns this guard, so strong ones would make a
+        # cycle that keeps the group (and its name) alive until the garbage collector runs.
+        self._group = weakref.ref(group)
+        self._network = weakref.ref(network)
+        self.tripped_at: Quantity | None = None
+
+    def check(self) -> None:
+        group, network = self._group(), self._network()
+        if group is None or network is None:
+            return
+        for name in STATE_VARIABLES:
+            values = getattr(group, f"{name}_")[:]
+            bad = ~np.isfinite(values)
+            if name in GATES:
+                bad |= (values < -GATE_SLACK) | (values > 1 + GATE_SLACK)
+            if bad.any():
+                self.tripped_at = network.t
+                network.stop()
+                return
 
 
 @dataclass
@@ -206,8 +237,9 @@ def simulate(
     target : {'cython', 'numpy'}
         Brian2 code-generation target.
     check : bool
-        Raise :class:`SimulationBlowUpError` if the run produced NaN/Inf or
-        gates outside [0, 1].
+        Check the state every ``GUARD_INTERVAL`` during the run, stop at the first
+        NaN/Inf or gate outside [0, 1], and raise :class:`SimulationBlowUpError`
+        naming the method, dt and the time it happened.
     fast : bool, optional
         Use :mod:`hh_brian.fastpath` for the ``cython`` target (default: on,
         unless the environment variable ``HH_BRIAN_FAST=0``).  It changes how
@@ -271,6 +303,9 @@ def simulate(
     state_monitor = StateMonitor(group, list(STATE_VARIABLES), record=indices, dt=dt)
     spike_monitor = SpikeMonitor(group)
     network = Network(group, state_monitor, spike_monitor)
+    if check:  # stop at the first sign of a blow-up instead of integrating NaN to the end
+        guard = BlowUpGuard(group, network)
+        network.add(NetworkOperation(guard.check, dt=max(GUARD_INTERVAL, dt), when="end"))
     started = time.perf_counter()
     try:
         network.run(n_steps * dt, namespace=namespace)
