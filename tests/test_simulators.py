@@ -33,8 +33,10 @@ DURATION = 50.0  # ms
 
 
 def _skip_unless(name: str):
-    return pytest.mark.skipif(not is_installed(name), reason=f"{name} is not installed "
-                              f"(pip install {SIMULATORS[name][2]})")
+    return pytest.mark.skipif(
+        not is_installed(name),
+        reason=f"{name} is not installed (pip install {SIMULATORS[name][2]})",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +46,9 @@ def reference_spikes():
     def get(model):
         key = (model.name, tuple(sorted(model.rate_text.items())), model.E_L)
         if key not in cache:
-            cache[key] = reference_trace(model, current_density_uA_cm2=CURRENT,
-                                         duration_ms=DURATION, dt_ms=0.01)[2]
+            cache[key] = reference_trace(
+                model, current_density_uA_cm2=CURRENT, duration_ms=DURATION, dt_ms=0.01
+            )[2]
         return cache[key]
 
     return get
@@ -58,6 +61,7 @@ def _error(trace_spikes, ref_spikes) -> float:
 
 # ------------------------------------------------------------------------- messages
 
+
 def test_not_installed_message_says_what_to_pip_install():
     with pytest.raises(SimulatorNotInstalled, match=r"pip install neuron==9\.0\.2") as info:
         require("hh_brian_no_such_package", "neuron==9.0.2", "neuron")
@@ -66,17 +70,30 @@ def test_not_installed_message_says_what_to_pip_install():
 
 
 def test_run_simulator_raises_not_installed(monkeypatch):
-    monkeypatch.setitem(SIMULATORS, "moose", ("hh_brian.simulators.moose_backend",
-                                              "hh_brian_no_such_package", "pymoose==5.0.0"))
+    monkeypatch.setitem(
+        SIMULATORS,
+        "moose",
+        ("hh_brian.simulators.moose_backend", "hh_brian_no_such_package", "pymoose==5.0.0"),
+    )
     with pytest.raises(SimulatorNotInstalled, match=r"pip install pymoose==5\.0\.0"):
-        run_simulator("moose", get_preset("dayan_abbott"), current_density_uA_cm2=1.0,
-                      duration_ms=1.0, dt_ms=0.1)
+        run_simulator(
+            "moose",
+            get_preset("dayan_abbott"),
+            current_density_uA_cm2=1.0,
+            duration_ms=1.0,
+            dt_ms=0.1,
+        )
 
 
 def test_unknown_simulator():
     with pytest.raises(ValueError, match="unknown simulator 'brian'"):
-        run_simulator("brian", get_preset("dayan_abbott"), current_density_uA_cm2=1.0,
-                      duration_ms=1.0, dt_ms=0.1)
+        run_simulator(
+            "brian",
+            get_preset("dayan_abbott"),
+            current_density_uA_cm2=1.0,
+            duration_ms=1.0,
+            dt_ms=0.1,
+        )
 
 
 @pytest.mark.parametrize("preset", ["pyramidal", "dayan_abbott", "dayan_abbott_thermodynamic_n"])
@@ -107,14 +124,21 @@ def test_spike_detector_is_fourth_order_on_a_sine():
 
 # ------------------------------------------------------------------------- NEURON
 
+
 def _neuron_errors(preset, mechanism, secondorder, reference_spikes):
     model = cell_model_from_preset(preset)
     ref = reference_spikes(model)
     errors, times = [], []
     for dt in (0.005, 0.0025):
-        tr = run_simulator("neuron", preset, current_density_uA_cm2=CURRENT,
-                           duration_ms=DURATION, dt_ms=dt, secondorder=secondorder,
-                           mechanism=mechanism)
+        tr = run_simulator(
+            "neuron",
+            preset,
+            current_density_uA_cm2=CURRENT,
+            duration_ms=DURATION,
+            dt_ms=dt,
+            secondorder=secondorder,
+            mechanism=mechanism,
+        )
         errors.append(_error(tr.spikes_ms, ref))
         times.append(tr.spikes_ms)
     return errors, times
@@ -131,8 +155,9 @@ def _neuron_errors(preset, mechanism, secondorder, reference_spikes):
         ("traub_miles", "generated", 2, 2, 1.0e-3),
     ],
 )
-def test_neuron_converges_to_solve_ivp(preset, mechanism, secondorder, order, bound_ms,
-                                       reference_spikes):
+def test_neuron_converges_to_solve_ivp(
+    preset, mechanism, secondorder, order, bound_ms, reference_spikes
+):
     """NEURON's fixed step converges to the exact spike times at its declared order.
 
     Measured (NEURON 9.0.2, tables off), max spike-time error over 50 ms:
@@ -174,14 +199,16 @@ def test_generated_nmodl_reproduces_builtin_hh():
 @_skip_unless("neuron")
 def test_neuron_hh1952_runs_in_modern_map(reference_spikes):
     preset = get_preset("hh1952")
-    tr = run_simulator("neuron", preset, current_density_uA_cm2=CURRENT, duration_ms=DURATION,
-                       dt_ms=0.0025)
+    tr = run_simulator(
+        "neuron", preset, current_density_uA_cm2=CURRENT, duration_ms=DURATION, dt_ms=0.0025
+    )
     assert abs(tr.v_mV[0] + 65.0) < 0.01  # rest at V_HH = 0 -> -65 mV modern
     assert any("modern map" in note for note in tr.notes)
     assert _error(tr.spikes_ms, reference_spikes(cell_model_from_preset(preset))) < 2e-4
 
 
 # ------------------------------------------------------------------------- NEST
+
 
 @pytest.mark.nest
 @_skip_unless("nest")
@@ -198,8 +225,7 @@ def test_nest_matches_solve_ivp_of_its_model(preset, reference_spikes):
 
     p = get_preset(preset)
     _, model, _ = implemented_model(p)
-    tr = run_simulator("nest", p, current_density_uA_cm2=CURRENT, duration_ms=DURATION,
-                       dt_ms=0.01)
+    tr = run_simulator("nest", p, current_density_uA_cm2=CURRENT, duration_ms=DURATION, dt_ms=0.01)
     assert _error(tr.spikes_ms, reference_spikes(model)) < 2e-5
     assert _error(tr.spikes_ms, reference_spikes(cell_model_from_preset(p))) < 2e-5
 
@@ -216,8 +242,14 @@ def test_nest_approximate_dayan_abbott_reports_the_difference(reference_spikes):
 
     p = get_preset("dayan_abbott")
     _, model, _ = implemented_model(p, approximate=True)
-    tr = run_simulator("nest", p, current_density_uA_cm2=CURRENT, duration_ms=DURATION,
-                       dt_ms=0.01, approximate=True)
+    tr = run_simulator(
+        "nest",
+        p,
+        current_density_uA_cm2=CURRENT,
+        duration_ms=DURATION,
+        dt_ms=0.01,
+        approximate=True,
+    )
     assert any(note.startswith("APPROXIMATE") for note in tr.notes)
     assert _error(tr.spikes_ms, reference_spikes(model)) < 2e-5
     to_preset = _error(tr.spikes_ms, reference_spikes(cell_model_from_preset(p)))
@@ -236,10 +268,12 @@ def test_nest_dc_generator_arrives_two_steps_late():
 
 # ------------------------------------------------------------------------- MOOSE
 
+
 @pytest.mark.moose
 @_skip_unless("moose")
-@pytest.mark.parametrize(("preset", "bound_ms"), [("dayan_abbott", 4e-4), ("hh1952", 4e-4),
-                                                   ("traub_miles", 1.2e-3)])
+@pytest.mark.parametrize(
+    ("preset", "bound_ms"), [("dayan_abbott", 4e-4), ("hh1952", 4e-4), ("traub_miles", 1.2e-3)]
+)
 def test_moose_converges_to_solve_ivp(preset, bound_ms, reference_spikes):
     """MOOSE's staggered exponential Euler with 3000-division tables is second order.
 
@@ -255,8 +289,9 @@ def test_moose_converges_to_solve_ivp(preset, bound_ms, reference_spikes):
     ref = reference_spikes(cell_model_from_preset(p))
     errors = []
     for dt in (0.005, 0.0025):
-        tr = run_simulator("moose", p, current_density_uA_cm2=CURRENT, duration_ms=DURATION,
-                           dt_ms=dt)
+        tr = run_simulator(
+            "moose", p, current_density_uA_cm2=CURRENT, duration_ms=DURATION, dt_ms=dt
+        )
         assert len(tr.t_ms) == round(DURATION / dt) + 1
         errors.append(_error(tr.spikes_ms, ref))
     observed = math.log2(errors[0] / errors[1])
@@ -271,6 +306,11 @@ def test_moose_leaves_no_global_state():
 
     from hh_brian.simulators.moose_backend import ROOT
 
-    run_simulator("moose", get_preset("pyramidal"), current_density_uA_cm2=CURRENT,
-                  duration_ms=5.0, dt_ms=0.01)
+    run_simulator(
+        "moose",
+        get_preset("pyramidal"),
+        current_density_uA_cm2=CURRENT,
+        duration_ms=5.0,
+        dt_ms=0.01,
+    )
     assert not moose.exists(ROOT)

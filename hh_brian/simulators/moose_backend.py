@@ -37,8 +37,17 @@ def _moose():
     return require("moose", "pymoose==5.0.0", "moose")
 
 
-def _channel(moose, comp, name: str, model: CellModel, gates: tuple[tuple[str, int], ...],
-             g_bar_S: float, e_rev_V: float, vgrid_V: np.ndarray, initial: dict[str, float]):
+def _channel(
+    moose,
+    comp,
+    name: str,
+    model: CellModel,
+    gates: tuple[tuple[str, int], ...],
+    g_bar_S: float,
+    e_rev_V: float,
+    vgrid_V: np.ndarray,
+    initial: dict[str, float],
+):
     chan = moose.HHChannel(f"{comp.path}/{name}")
     chan.Ek = e_rev_V
     chan.Gbar = g_bar_S
@@ -73,8 +82,10 @@ def run(
     model = cell_model_from_preset(preset)
     state = model.resting_state()
     area_m2 = model.area_um2 * 1e-12
-    notes = [f"gates tabulated: {table_divs} divisions over {vmin_mV:g}..{vmax_mV:g} mV, "
-             "linear interpolation; outside the range MOOSE clamps to the end values"]
+    notes = [
+        f"gates tabulated: {table_divs} divisions over {vmin_mV:g}..{vmax_mV:g} mV, "
+        "linear interpolation; outside the range MOOSE clamps to the end values"
+    ]
     if model.convention == "hh1952":
         notes.append("hh1952 preset run in the modern map V = -65 mV - V_HH inside MOOSE.")
     if moose.exists(ROOT):
@@ -88,10 +99,28 @@ def run(
         comp.initVm = state["v"] * 1e-3
         comp.inject = current_density_uA_cm2 * 1e-2 * area_m2
         vgrid = np.linspace(vmin_mV, vmax_mV, table_divs + 1) * 1e-3
-        _channel(moose, comp, "na", model, (("m", 3), ("h", 1)), model.g_Na * 10.0 * area_m2,
-                 model.E_Na * 1e-3, vgrid, state)
-        _channel(moose, comp, "k", model, (("n", 4),), model.g_K * 10.0 * area_m2,
-                 model.E_K * 1e-3, vgrid, state)
+        _channel(
+            moose,
+            comp,
+            "na",
+            model,
+            (("m", 3), ("h", 1)),
+            model.g_Na * 10.0 * area_m2,
+            model.E_Na * 1e-3,
+            vgrid,
+            state,
+        )
+        _channel(
+            moose,
+            comp,
+            "k",
+            model,
+            (("n", 4),),
+            model.g_K * 10.0 * area_m2,
+            model.E_K * 1e-3,
+            vgrid,
+            state,
+        )
         table = moose.Table(f"{ROOT}/vm")
         moose.connect(table, "requestOut", comp, "getVm")
         for tick in TICKS:
