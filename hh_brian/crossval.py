@@ -41,7 +41,6 @@ from brian2 import Quantity, ms, mV, uA
 from brian2.units import cm
 
 from hh_brian.bridge import initial_vector, reference_current, reference_model, simulate_reference
-from hh_brian.kinetics import resting_state
 from hh_brian.presets import GATES, Preset
 from hh_brian.reference import INTEGRATORS, integrate, solve_gold
 from hh_brian.simulate import BRIAN2_METHODS, check_time_step, coerce_current, simulate
@@ -87,6 +86,8 @@ class MethodAgreement:
     spike_times_equal: bool
     brian2_wall_s: float
     reference_wall_s: float
+    #: Brian2's spike times of neuron 0 (ms), kept for the timing check against gold.
+    brian2_spikes_ms: tuple[float, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -241,6 +242,7 @@ def compare_method(
         spike_times_equal=same_times,
         brian2_wall_s=brian2_wall,
         reference_wall_s=reference_wall,
+        brian2_spikes_ms=tuple(np.asarray(ours.spikes_of(0) / ms).tolist()),
     )
 
 
@@ -333,23 +335,33 @@ def order_window_ms(preset: Preset, current: Quantity) -> float:
     return float(np.ceil(end / ORDER_WINDOW_GRID_MS) * ORDER_WINDOW_GRID_MS)
 
 
-def spike_timing(
-    preset: Preset, current: Quantity, duration: Quantity, dt: Quantity, method: str
-) -> SpikeTimingCheck:
-    """Brian2 spike times (start of the crossing step) against gold crossing times."""
-    gold = _gold(preset, current, float(duration / ms), None)
-    gold_times = np.asarray(gold.spike_times[0])
-    run = simulate(preset, current=current, duration=duration, dt=dt, method=method)
-    times = np.asarray(run.spikes_of(0) / ms)
-    n = min(times.size, gold_times.size)
-    error = np.abs(times[:n] - gold_times[:n]) if n else np.array([np.nan])
+def gold_spike_times_ms(preset: Preset, current: Quantity, duration: Quantity) -> np.ndarray:
+    """Threshold crossings of the gold solution (ms), located with brentq."""
+    return np.asarray(_gold(preset, current, float(duration / ms), None).spike_times[0])
+
+
+def timing_against_gold(method: str, times_ms, gold_ms) -> SpikeTimingCheck:
+    """Compare Brian2 spike times with the gold solution's, spike by spike (ms)."""
+    times, gold = np.asarray(times_ms, dtype=float), np.asarray(gold_ms, dtype=float)
+    n = min(times.size, gold.size)
+    error = np.abs(times[:n] - gold[:n]) if n else np.array([np.nan])
     return SpikeTimingCheck(
         method=method,
         engine="brian2",
         n_spikes=int(times.size),
-        n_gold=int(gold_times.size),
+        n_gold=int(gold.size),
         mean_error_ms=float(np.mean(error)),
         max_error_ms=float(np.max(error)),
+    )
+
+
+def spike_timing(
+    preset: Preset, current: Quantity, duration: Quantity, dt: Quantity, method: str
+) -> SpikeTimingCheck:
+    """Brian2 spike times (start of the crossing step) against gold crossing times."""
+    run = simulate(preset, current=current, duration=duration, dt=dt, method=method)
+    return timing_against_gold(
+        method, run.spikes_of(0) / ms, gold_spike_times_ms(preset, current, duration)
     )
 
 
@@ -390,15 +402,21 @@ def cross_validate(
         dt=dt,
         amplification=amplification_factor(preset, current, duration, dt, "exponential_euler"),
     )
-    resting_state(preset)  # the model evaluates with units
-    result.unit_check = "passed (Brian2 NeuronGroup built and run with every method)"
     for method in methods:
         result.agreements.append(
             compare_method(preset, current, duration, dt, method, result.amplification)
         )
+    # Building and running the NeuronGroups above is Brian2's unit check.
+    result.unit_check = "passed (Brian2 NeuronGroup built and run with every method)"
     if orders:
+        window_ms = order_window_ms(preset, current)  # one gold solve, shared by all methods
         for method in methods:
-            result.orders.append(observed_order(preset, method, current=current))
-        for method in methods:
-            result.spike_timing.append(spike_timing(preset, current, duration, dt, method))
+            result.orders.append(
+                observed_order(preset, method, current=current, window_ms=window_ms)
+            )
+        gold_ms = gold_spike_times_ms(preset, current, duration)
+        for agreement in result.agreements:
+            result.spike_timing.append(
+                timing_against_gold(agreement.method, agreement.brian2_spikes_ms, gold_ms)
+            )
     return result

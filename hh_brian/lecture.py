@@ -104,28 +104,22 @@ def run_lecture_protocol(
     stimulus = CorrelatedNoise(seed=seed)
     result = LectureRun(preset=preset, stimulus=stimulus, duration=duration, dt=dt)
     timed = stimulus.timed_array(preset, dt, duration)
-    for method in brian2_methods:
-        if progress:
-            progress(f"Brian2 {method}")
-        result.runs[("brian2", method)] = simulate(
-            preset,
-            current=timed,
-            duration=duration,
-            dt=dt,
-            method=method,
-            initial_state=INITIAL_STATE,
-        )
-    for method in reference_methods:
-        if progress:
-            progress(f"reference {method}")
-        result.runs[("reference", method)] = simulate_reference(
-            preset,
-            current=timed,
-            duration=duration,
-            dt=dt,
-            method=method,
-            initial_state=INITIAL_STATE,
-        )
+    engines = (
+        ("brian2", simulate, brian2_methods),
+        ("reference", simulate_reference, reference_methods),
+    )
+    for engine, run, methods in engines:
+        for method in methods:
+            if progress:
+                progress(f"{engine} {method}")
+            result.runs[(engine, method)] = run(
+                preset,
+                current=timed,
+                duration=duration,
+                dt=dt,
+                method=method,
+                initial_state=INITIAL_STATE,
+            )
     return result
 
 
