@@ -343,3 +343,23 @@ def test_validate_exits_1_when_a_check_fails(monkeypatch, capsys):
 def test_validate_bad_input_exits_2(capsys):
     code, _, err = run(capsys, "validate", "dayan_abbott", "--methods", "heun")
     assert code == 2 and "heun" in err
+
+
+def test_the_guard_stops_a_blown_up_run_early():
+    """The blow-up check runs during the run: integrating NaN to the end is not allowed."""
+    from brian2 import Network, NetworkOperation, NeuronGroup, ms, volt
+
+    from hh_brian.presets import get_preset
+    from hh_brian.render import render
+    from hh_brian.simulate import BlowUpGuard
+
+    model = render(get_preset("dayan_abbott"))
+    group = NeuronGroup(
+        1, model.equations, method="euler", namespace=dict(model.namespace), dt=0.01 * ms
+    )
+    group.v = float("nan") * volt
+    network = Network(group)
+    guard = BlowUpGuard(group, network)
+    network.add(NetworkOperation(guard.check, dt=1 * ms, when="end"))
+    network.run(100 * ms, namespace={})
+    assert guard.tripped_at is not None and network.t < 2 * ms

@@ -179,6 +179,8 @@ def test_generated_cython_uses_the_fast_exprel_and_vectorisable_forms(name, meth
     assert "#cython: cdivision=True" in code
     assert "cdef char not_refractory" in code
     assert " or (not (" not in code
+    # -march=native builds are keyed on this CPU, so a shared cache never loads them elsewhere.
+    assert f"cpu={fastpath._CPU_TAG}" in code
 
 
 @pytest.mark.parametrize("name", list(PRESETS))
