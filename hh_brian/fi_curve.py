@@ -59,7 +59,13 @@ from hh_brian.kinetics import resting_state
 from hh_brian.output import write_text_atomic
 from hh_brian.presets import Preset
 from hh_brian.render import current_quantity_unit, render
-from hh_brian.simulate import BRIAN2_METHODS, STATE_VARIABLES, check_time_step, coerce_current
+from hh_brian.simulate import (
+    BRIAN2_METHODS,
+    STATE_VARIABLES,
+    blow_up_advice,
+    check_time_step,
+    coerce_current,
+)
 
 #: Spikes fired at the priming current before a down-sweep neuron is switched.
 PRIME_SPIKES = 3
@@ -410,7 +416,7 @@ def fi_curve(
     if not all(np.isfinite(values).all() for values in final.values()):
         raise SimulationBlowUpError(
             f"{method} with dt = {float(dt / ms):g} ms blew up in the f-I run (preset "
-            f"{preset.name}); use a smaller dt or method exponential_euler"
+            f"{preset.name}); {blow_up_advice(method)}"
         )
     window_start = total - MEASURE_FRACTION * duration
     rates = firing_rate(spikes.i[:], spikes.t[:], 3 * n, window_start, total)
