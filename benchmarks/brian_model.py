@@ -1,6 +1,6 @@
 """The benchmark protocol's Brian2 model (Dayan & Abbott HH).
 
-:func:`equations` uses the package's renderer (``hh_brian.render``) when it is
+:func:`equations` uses the package's renderer (``hh_brian.render.brian2``) when it is
 importable and falls back to the hand-written text below otherwise.
 
 Protocol (FACTS.md, "Performance anchors"): dt = 0.01 ms; neuron i gets the
@@ -73,15 +73,15 @@ def namespace() -> dict:
 def equations(use_render: bool = True) -> tuple[str, dict, str]:
     """Return (equation text, namespace, source) for the Dayan & Abbott model.
 
-    With ``use_render`` the package renderer (``hh_brian.render``) is used when
-    importable; ``source`` says which text was used: ``"hh_brian.render"`` or
+    With ``use_render`` the package renderer (``hh_brian.render.brian2``) is used when
+    importable; ``source`` says which text was used: ``"hh_brian.render.brian2"`` or
     ``"benchmarks/brian_model.py"``. Either way the current is called ``I``,
     and threshold/refractory are :data:`THRESHOLD`/:data:`REFRACTORY`.
     """
     if use_render:
         try:
-            from hh_brian.presets import get_preset
-            from hh_brian.render import render
+            from hh_brian.models.presets import get_preset
+            from hh_brian.render.brian2 import render
         except ImportError:
             pass
         else:
@@ -89,7 +89,7 @@ def equations(use_render: bool = True) -> tuple[str, dict, str]:
             text = rendered.equations.replace("I_inj", "I")
             if "I : amp/meter**2" in text:
                 text = text.replace("I : amp/meter**2", "I : amp/meter**2 (constant)")
-            return text, dict(rendered.namespace), "hh_brian.render"
+            return text, dict(rendered.namespace), "hh_brian.render.brian2"
     return DA_EQUATIONS, namespace(), "benchmarks/brian_model.py"
 
 
@@ -103,7 +103,7 @@ def build_group(
     """NeuronGroup + SpikeMonitor(record=False) for the benchmark protocol.
 
     ``codeobj_class`` is passed to the NeuronGroup (e.g. hh-brian's fast code
-    objects from :mod:`hh_brian.fastpath`); None is Brian2's default.
+    objects from :mod:`hh_brian.engines.brian2.fastpath`); None is Brian2's default.
     """
     import numpy as np
     from brian2 import NeuronGroup, SpikeMonitor, mm, mV, uA

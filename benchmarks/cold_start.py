@@ -48,8 +48,8 @@ def worker(spec: dict) -> dict:
     from brian2 import ms, uA
     from brian2.units import cm
 
-    from hh_brian.presets import get_preset
-    from hh_brian.simulate import simulate
+    from hh_brian.engines.brian2.simulate import simulate
+    from hh_brian.models.presets import get_preset
 
     out = {"import_s": time.perf_counter() - t0}
     preset = get_preset("dayan_abbott")
@@ -67,8 +67,8 @@ def worker(spec: dict) -> dict:
             out[key] = time.perf_counter() - t0
         return out
     # cpp_standalone, fast path
-    from hh_brian import fastpath
-    from hh_brian.render import render
+    from hh_brian.engines.brian2 import fastpath
+    from hh_brian.render.brian2 import render
 
     t_first = time.perf_counter()
     folder = spec["folder"]

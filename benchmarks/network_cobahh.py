@@ -21,8 +21,8 @@ from pathlib import Path
 
 from brian2 import ms, second
 
-from hh_brian.cobahh import run_cobahh
-from hh_brian.output import write_text_atomic
+from hh_brian.core.output import write_text_atomic
+from hh_brian.network.cobahh import run_cobahh
 
 C_LIMIT_NS = 25.0  # ns per neuron-step, FACTS.md (measured 2026-11-25, 2 cores)
 DT_MS = 0.1

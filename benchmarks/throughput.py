@@ -10,11 +10,11 @@ do not interfere):
 * ``c_loop``: benchmarks/c_reference/hh_expeuler.c, built here with
   ``gcc -O3 -march=native -ffast-math -fopenmp`` (and ``c_loop_nofastmath``
   without ``-ffast-math``); times its own integration loop (clock_gettime).
-* ``numpy_reference``: ``hh_brian.reference.count_spikes`` (in-place
+* ``numpy_reference``: ``hh_brian.engines.reference.count_spikes`` (in-place
   exponential Euler), timed around the call; it includes its blow-up guard,
   which is checked every 100 steps here.
 * ``brian2_cython_stock`` / ``brian2_cython_fast``: runtime mode, stock
-  Brian2 or hh-brian's default fast path (:mod:`hh_brian.fastpath`:
+  Brian2 or hh-brian's default fast path (:mod:`hh_brian.engines.brian2.fastpath`:
   ``FastCythonCodeObject`` as the group's ``codeobj_class``); ``net.run`` wall
   time after a warm-up run of one step that triggers the compilation and a
   ``restore()``. This includes Brian2's per-``run()`` overhead (code objects
@@ -22,7 +22,7 @@ do not interfere):
   to the loop.
 * ``brian2_standalone_stock`` / ``brian2_standalone_fast``: cpp_standalone,
   stock, or with ``FastStandaloneCodeObject`` and
-  :data:`hh_brian.fastpath.FAST_GCC_ARGS`; built once in its own temporary
+  :data:`hh_brian.engines.brian2.fastpath.FAST_GCC_ARGS`; built once in its own temporary
   directory and run ``reps`` times; the time is ``Network::_last_run_time``,
   which the generated ``main`` measures around the loop over time steps
   (``device._last_run_time``). It excludes process start, array loading and
@@ -148,7 +148,7 @@ def run_c(exe: Path, n: int, steps: int, threads: int) -> dict:
 def worker_numpy(method: str, n: int, steps: int) -> dict:
     import numpy as np
 
-    from hh_brian.reference import ReferenceModel, count_spikes
+    from hh_brian.engines.reference import ReferenceModel, count_spikes
 
     # per cm^2 (the reference engine's units): D&A per mm^2 values x 100
     model = ReferenceModel(
@@ -187,7 +187,7 @@ def _brian_setup(use_render: bool = True):
 def worker_cython(method: str, n: int, steps: int, fast: bool, use_render: bool, reps: int) -> dict:
     import brian2 as b2
 
-    from hh_brian import fastpath
+    from hh_brian.engines.brian2 import fastpath
 
     bm, eqs, ns, source = _brian_setup(use_render)
     b2.prefs.codegen.target = "cython"
@@ -218,7 +218,7 @@ def worker_standalone(
 ) -> dict:
     import brian2 as b2
 
-    from hh_brian import fastpath
+    from hh_brian.engines.brian2 import fastpath
 
     bm, eqs, ns, source = _brian_setup(use_render)
     directory = tempfile.mkdtemp(prefix="hh_standalone_")
@@ -432,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--hand-equations",
         action="store_true",
-        help="use benchmarks/brian_model.py's equations, not hh_brian.render",
+        help="use benchmarks/brian_model.py's equations, not hh_brian.render.brian2",
     )
     ap.add_argument(
         "--replot", action="store_true", help="only redraw the PNG from an existing --json file"

@@ -3,8 +3,8 @@
     python examples/cobahh_network.py [--n-neurons 4000] [--duration-ms 1000] [--plot cobahh.png]
 
 Same as ``hh-brian network cobahh --out net.npz --plot cobahh.png``, written as a
-script to show the API: :func:`hh_brian.cobahh.cobahh_spec` gives the network as
-data, :func:`hh_brian.network.run_network` runs it.
+script to show the API: :func:`hh_brian.network.cobahh.cobahh_spec` gives the network as
+data, :func:`hh_brian.network.build.run_network` runs it.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import argparse
 
 from brian2 import ms
 
-from hh_brian.cobahh import cobahh_spec, plot_network, statistics
-from hh_brian.network import run_network
+from hh_brian.network.build import run_network
+from hh_brian.network.cobahh import cobahh_spec, plot_network, statistics
 
 
 def main() -> None:

@@ -24,15 +24,15 @@ from pathlib import Path
 
 from brian2 import cm, ms, uA
 
-from hh_brian.compare import (
+from hh_brian.compare.methods import (
     compare_methods,
     csv_text,
     orders_table,
     plot_comparison,
     text_table,
 )
-from hh_brian.output import write_text_atomic
-from hh_brian.presets import get_preset
+from hh_brian.core.output import write_text_atomic
+from hh_brian.models.presets import get_preset
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--fast", action="store_true", help="3 time steps, 20 ms")

@@ -11,7 +11,7 @@ import argparse
 
 from brian2 import ms, mV
 
-from hh_brian.lecture import LECTURE_INTEGRATORS, plot_lecture, run_lecture_protocol
+from hh_brian.compare.lecture import LECTURE_INTEGRATORS, plot_lecture, run_lecture_protocol
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--fast", action="store_true", help="200 ms instead of 1000 ms")

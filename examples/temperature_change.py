@@ -25,10 +25,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from brian2 import Hz, cm, ms, uA  # noqa: E402
 
-from hh_brian.analysis import firing_rate  # noqa: E402
-from hh_brian.plotting import save_figure  # noqa: E402
-from hh_brian.presets import get_preset  # noqa: E402
-from hh_brian.simulate import simulate  # noqa: E402
+from hh_brian.analysis.spikes import firing_rate  # noqa: E402
+from hh_brian.engines.brian2.simulate import simulate  # noqa: E402
+from hh_brian.models.presets import get_preset  # noqa: E402
+from hh_brian.report.plotting import save_figure  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--fast", action="store_true")

@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 from brian2 import Hz, cm, ms, mV, second, uA
 
-from hh_brian.analysis import (
+from hh_brian.analysis.spikes import (
     coefficient_of_variation,
     detect_spikes,
     firing_rate,
     interspike_intervals,
 )
-from hh_brian.errors import HHBrianInputError
-from hh_brian.presets import get_preset
-from hh_brian.simulate import simulate
+from hh_brian.core.errors import HHBrianInputError
+from hh_brian.engines.brian2.simulate import simulate
+from hh_brian.models.presets import get_preset
 
 MODERN = get_preset("dayan_abbott")
 HH1952 = get_preset("hh1952")

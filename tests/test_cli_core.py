@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from hh_brian.cli import main
-from hh_brian.equation_files import expected_files
-from hh_brian.presets import PRESETS
+from hh_brian.cli.main import main
+from hh_brian.models.presets import PRESETS
+from hh_brian.render.equation_files import expected_files
 
 NPZ_KEYS = {"t_ms", "v_mV", "n", "m", "h", "spikes_ms", "meta"}
 
@@ -213,10 +213,10 @@ def test_non_finite_initial_state_is_rejected():
     from brian2 import ms, mV, uA
     from brian2.units import cm
 
-    from hh_brian.bridge import simulate_reference
-    from hh_brian.errors import HHBrianInputError
-    from hh_brian.presets import get_preset
-    from hh_brian.simulate import simulate
+    from hh_brian.core.errors import HHBrianInputError
+    from hh_brian.engines.brian2.simulate import simulate
+    from hh_brian.engines.reference_bridge import simulate_reference
+    from hh_brian.models.presets import get_preset
 
     bad = {"v": float("nan") * mV, "n": 0.3, "m": 0.05, "h": 0.6}
     for engine in (simulate, simulate_reference):
@@ -333,7 +333,7 @@ def test_validate_passes_and_writes_its_report(tmp_path, capsys, preset):
 
 
 def test_validate_exits_1_when_a_check_fails(monkeypatch, capsys):
-    import hh_brian.crossval as crossval
+    import hh_brian.compare.crossval as crossval
 
     monkeypatch.setattr(crossval, "KAPPA", 0)  # a zero round-off budget cannot be met
     code, out, _ = run(capsys, "validate", "dayan_abbott", "--skip-orders", "--methods", "rk4")
@@ -349,9 +349,9 @@ def test_the_guard_stops_a_blown_up_run_early():
     """The blow-up check runs during the run: integrating NaN to the end is not allowed."""
     from brian2 import Network, NetworkOperation, NeuronGroup, ms, volt
 
-    from hh_brian.presets import get_preset
-    from hh_brian.render import render
-    from hh_brian.simulate import BlowUpGuard
+    from hh_brian.engines.brian2.simulate import BlowUpGuard
+    from hh_brian.models.presets import get_preset
+    from hh_brian.render.brian2 import render
 
     model = render(get_preset("dayan_abbott"))
     group = NeuronGroup(

@@ -1,4 +1,4 @@
-"""Method comparison (hh_brian.compare, ``hh-brian compare``): numbers, orders, bad input.
+"""Method comparison (hh_brian.compare.methods, ``hh-brian compare``): numbers, orders, bad input.
 
 Orders are measured from the comparison table itself on the window from rest
 through the first upstroke of dayan_abbott at 10 uA/cm^2 (runs of 2.5 ms, so
@@ -32,9 +32,15 @@ import numpy as np
 import pytest
 from brian2 import cm, get_device, ms, mV, uA
 
-import hh_brian.compare
-from hh_brian.cli import main
-from hh_brian.compare import (
+import hh_brian.compare.methods
+from hh_brian.cli.main import main
+from hh_brian.compare.crossval import (
+    ORDER_DTS_MS,
+    ORDER_MARGIN,
+    amplification_factor,
+    roundoff_tolerance,
+)
+from hh_brian.compare.methods import (
     CSV_COLUMNS,
     LOCAL_SLOPE_SPREAD,
     WALL_INCLUDES_CODEGEN,
@@ -46,9 +52,8 @@ from hh_brian.compare import (
     nice_divisor,
     run_engine,
 )
-from hh_brian.crossval import ORDER_DTS_MS, ORDER_MARGIN, amplification_factor, roundoff_tolerance
-from hh_brian.errors import HHBrianInputError
-from hh_brian.presets import get_preset
+from hh_brian.core.errors import HHBrianInputError
+from hh_brian.models.presets import get_preset
 
 PRESET = get_preset("dayan_abbott")
 CURRENT = 10 * uA / cm**2
@@ -256,7 +261,7 @@ def test_a_loop_time_left_by_an_earlier_run_is_not_reused(monkeypatch):
     """If Brian2 records no loop time, the row says what wall_s includes instead."""
     monkeypatch.setattr(get_device(), "_last_run_time", 1234.0, raising=False)
     fake = SimpleNamespace(t=np.arange(3) * 0.1 * ms, v=np.zeros((1, 3)) * mV, wall_time=0.5)
-    monkeypatch.setattr(hh_brian.compare, "simulate", lambda *args, **kwargs: fake)
+    monkeypatch.setattr(hh_brian.compare.methods, "simulate", lambda *args, **kwargs: fake)
     run = run_engine(PRESET, "brian2", "rk4", dt=0.1 * ms, current=CURRENT, duration=0.2 * ms)
     assert run.wall_s == 0.5 and run.wall_note == WALL_INCLUDES_CODEGEN
 
@@ -294,9 +299,9 @@ PUBLIC_NAMES = [
 
 
 def test_the_split_keeps_the_public_names_of_hh_brian_compare():
-    missing = [name for name in PUBLIC_NAMES if not hasattr(hh_brian.compare, name)]
+    missing = [name for name in PUBLIC_NAMES if not hasattr(hh_brian.compare.methods, name)]
     assert not missing
-    assert set(PUBLIC_NAMES) <= set(hh_brian.compare.__all__)
+    assert set(PUBLIC_NAMES) <= set(hh_brian.compare.methods.__all__)
 
 
 def test_engines_agree_to_round_off_for_the_same_scheme(first_order):

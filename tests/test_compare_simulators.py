@@ -1,4 +1,4 @@
-"""Simulator comparison (hh_brian.compare_simulators, ``hh-brian compare-simulators``).
+"""Simulator comparison (hh_brian.compare.simulators, ``hh-brian compare-simulators``).
 
 Protocol of the numerical tests: 10 uA/cm^2 from rest over 30 ms (2 gold
 spikes), dt = 0.02 ms and fine dt = 0.005 ms (ratio r = 4).  Measured
@@ -25,12 +25,12 @@ import numpy as np
 import pytest
 from brian2 import cm, ms, mV, uA
 
-from hh_brian.cli import main
-from hh_brian.compare import crossing_times, match_spikes
-from hh_brian.compare_simulators import CSV_COLUMNS, compare_simulators
-from hh_brian.crossval import ORDER_MARGIN
-from hh_brian.presets import get_preset
-from hh_brian.simulators import SIMULATORS, is_installed
+from hh_brian.cli.main import main
+from hh_brian.compare.crossval import ORDER_MARGIN
+from hh_brian.compare.methods import crossing_times, match_spikes
+from hh_brian.compare.simulators import CSV_COLUMNS, compare_simulators
+from hh_brian.engines.simulators import SIMULATORS, is_installed
+from hh_brian.models.presets import get_preset
 
 CURRENT = 10 * uA / cm**2
 DURATION = 30 * ms
@@ -271,7 +271,7 @@ def test_simulator_not_installed_says_how_to_install(tmp_path, capsys, monkeypat
     monkeypatch.setitem(
         SIMULATORS,
         "moose",
-        ("hh_brian.simulators.moose_backend", "hh_brian_no_such_package", "pymoose==5.0.0"),
+        ("hh_brian.engines.simulators.moose", "hh_brian_no_such_package", "pymoose==5.0.0"),
     )
     out = tmp_path / "s.csv"
     code, _, err = _run(

@@ -6,11 +6,11 @@ from brian2 import ms, mV, uA
 from brian2.units import cm
 from scipy.optimize import brentq
 
-from hh_brian.bridge import initial_vector, reference_model
-from hh_brian.kinetics import resting_state
-from hh_brian.presets import get_preset
-from hh_brian.reference import count_spikes, integrate
-from hh_brian.simulate import simulate
+from hh_brian.engines.brian2.simulate import simulate
+from hh_brian.engines.reference import count_spikes, integrate
+from hh_brian.engines.reference_bridge import initial_vector, reference_model
+from hh_brian.models.kinetics import resting_state
+from hh_brian.models.presets import get_preset
 
 CURRENT = 10 * uA / cm**2
 

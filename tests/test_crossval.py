@@ -1,6 +1,6 @@
 """Brian2 against the independent NumPy reference: round-off agreement, orders, spikes.
 
-Tolerances are not tuned: the round-off bound is derived in ``hh_brian.crossval``
+Tolerances are not tuned: the round-off bound is derived in ``hh_brian.compare.crossval``
 (G x n_steps x KAPPA x eps with the amplification G measured per preset), the
 order margin is the asymptotic-regime allowance ORDER_MARGIN.
 """
@@ -12,7 +12,7 @@ import pytest
 from brian2 import ms, msiemens, mV
 from brian2.units import mm
 
-from hh_brian.crossval import (
+from hh_brian.compare.crossval import (
     ORDER_MARGIN,
     amplification_factor,
     compare_method,
@@ -21,8 +21,8 @@ from hh_brian.crossval import (
     observed_order,
     spike_timing,
 )
-from hh_brian.presets import PRESETS, get_preset
-from hh_brian.simulate import BRIAN2_METHODS
+from hh_brian.engines.brian2.simulate import BRIAN2_METHODS
+from hh_brian.models.presets import PRESETS, get_preset
 
 ALL = list(PRESETS)
 DURATION, DT = 100 * ms, 0.01 * ms
@@ -91,9 +91,9 @@ def test_the_bound_catches_a_1e_8_change_in_one_rate_constant():
     Over 100 ms this moves V by ~1.4e-5 mV, about 28x the derived bound (~5e-7 mV), while
     the engines' own round-off differences stay ~1e-11 mV.
     """
-    from hh_brian.bridge import simulate_reference
-    from hh_brian.crossval import roundoff_tolerance
-    from hh_brian.simulate import simulate
+    from hh_brian.compare.crossval import roundoff_tolerance
+    from hh_brian.engines.brian2.simulate import simulate
+    from hh_brian.engines.reference_bridge import simulate_reference
 
     base = get_preset("dayan_abbott")
     tweaked = base.with_rates(beta_h="1.00000001/ms / (1 + exp(-0.1/mV*(v + 35*mV)))")

@@ -1,4 +1,4 @@
-"""The fast Brian2 path (hh_brian.fastpath): same results, fast code, blow-ups still caught.
+"""The fast Brian2 path (engines.brian2.fastpath): same results, fast code, blow-ups caught.
 
 The fast-vs-stock bound
 -----------------------
@@ -8,9 +8,9 @@ compiler evaluates them: libmvec's vector ``exp``/``expm1`` (<= 4 ulp) instead
 of glibc's scalar ones (< 1 ulp), and a different association/contraction
 order under ``-ffast-math``.  So each step differs by local round-off of at
 most ``KAPPA * eps * |y|`` (``KAPPA = 64`` roundings along one step's
-dependency chain, as in :mod:`hh_brian.crossval`), and the dynamics amplify a
+dependency chain, as in :mod:`hh_brian.compare.crossval`), and the dynamics amplify a
 perturbation by at most the *measured* factor ``G``
-(:func:`hh_brian.crossval.amplification_factor`, per preset and method).
+(:func:`hh_brian.compare.crossval.amplification_factor`, per preset and method).
 Summing the local differences over the run gives::
 
     tol_V    = G * n_steps * KAPPA * eps * max|V|
@@ -41,19 +41,19 @@ from brian2 import (
 from brian2 import device as current_device
 from brian2.units import cm
 
-from hh_brian import fastpath
-from hh_brian.crossval import amplification_factor, roundoff_tolerance
-from hh_brian.errors import SimulationBlowUpError
-from hh_brian.kinetics import resting_state
-from hh_brian.presets import GATES, PRESETS, get_preset
-from hh_brian.render import render
-from hh_brian.simulate import (
+from hh_brian.compare.crossval import amplification_factor, roundoff_tolerance
+from hh_brian.core.errors import SimulationBlowUpError
+from hh_brian.engines.brian2 import fastpath
+from hh_brian.engines.brian2.simulate import (
     BRIAN2_METHODS,
     STATE_VARIABLES,
     SimulationResult,
     check_finite,
     simulate,
 )
+from hh_brian.models.kinetics import resting_state
+from hh_brian.models.presets import GATES, PRESETS, get_preset
+from hh_brian.render.brian2 import render
 
 DURATION, DT = 10 * ms, 0.01 * ms
 CURRENT = 10 * uA / cm**2

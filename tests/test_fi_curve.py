@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from brian2 import Hz, cm, ms, mV, uA
 
-from hh_brian.cli import main
-from hh_brian.errors import HHBrianInputError
-from hh_brian.fi_curve import check_currents, check_measurement, fi_curve
-from hh_brian.presets import get_preset
+from hh_brian.analysis.fi_curve import check_currents, check_measurement, fi_curve
+from hh_brian.cli.main import main
+from hh_brian.core.errors import HHBrianInputError
+from hh_brian.models.presets import get_preset
 
 DENSITY = uA / cm**2
 #: Grid around the bistable range (FACTS.md: fold 6.26, subcritical Hopf 9.78 uA/cm^2).
@@ -238,7 +238,7 @@ def _lock(folder: Path, monkeypatch) -> None:
 
     real_access, real_mkstemp = os.access, tempfile.mkstemp
     monkeypatch.setattr(
-        "hh_brian.output.os.access",
+        "hh_brian.core.output.os.access",
         lambda path, mode: False if Path(path) == folder else real_access(path, mode),
     )
 
@@ -247,7 +247,7 @@ def _lock(folder: Path, monkeypatch) -> None:
             raise PermissionError(13, "Permission denied", str(folder))
         return real_mkstemp(*args, dir=dir, **kwargs)
 
-    monkeypatch.setattr("hh_brian.output.tempfile.mkstemp", mkstemp)
+    monkeypatch.setattr("hh_brian.core.output.tempfile.mkstemp", mkstemp)
 
 
 def test_fi_command_unwritable_folder(tmp_path, capsys, monkeypatch):
@@ -285,7 +285,7 @@ def test_fi_command_failing_figure_leaves_no_csv(tmp_path, capsys, monkeypatch):
         Path(path).write_bytes(b"half a figure")
         raise RuntimeError("figure failed")
 
-    monkeypatch.setattr("hh_brian.plotting.plot_fi", failing_plot)
+    monkeypatch.setattr("hh_brian.report.plotting.plot_fi", failing_plot)
     args = ["fi", "dayan_abbott", "--currents", "0*uA/cm**2:10*uA/cm**2:10*uA/cm**2", *FAST]
     with pytest.raises(RuntimeError, match="figure failed"):
         main([*args, "--out", str(out), "--plot", str(plot)])

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from brian2 import ms, mV
 
-from hh_brian.cli import main
-from hh_brian.errors import HHBrianInputError
-from hh_brian.gating import CSV_HEADER, compare, gating_curves, write_csv
-from hh_brian.kinetics import rate
-from hh_brian.presets import PRESETS, get_preset
+from hh_brian.analysis.gating import CSV_HEADER, compare, gating_curves, write_csv
+from hh_brian.cli.main import main
+from hh_brian.core.errors import HHBrianInputError
+from hh_brian.models.kinetics import rate
+from hh_brian.models.presets import PRESETS, get_preset
 
 AXIS = np.linspace(-100, 50, 61) * mV
 
@@ -121,7 +121,7 @@ def test_gating_command_failing_figure_leaves_no_table(tmp_path, monkeypatch):
         Path(path).write_bytes(b"half a figure")
         raise RuntimeError("figure failed")
 
-    monkeypatch.setattr("hh_brian.plotting.plot_gating", failing_plot)
+    monkeypatch.setattr("hh_brian.report.plotting.plot_gating", failing_plot)
     with pytest.raises(RuntimeError, match="figure failed"):
         main(["gating", "hh1952", "--plot", str(plot), "--out", str(out)])
     assert list(tmp_path.iterdir()) == []

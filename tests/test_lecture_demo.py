@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from brian2 import ms, mV
 
-from hh_brian.cli import main
-from hh_brian.crossval import EPS, KAPPA
-from hh_brian.lecture import INITIAL_STATE, run_lecture_protocol
-from hh_brian.stimuli import CorrelatedNoise
+from hh_brian.cli.main import main
+from hh_brian.compare.crossval import EPS, KAPPA
+from hh_brian.compare.lecture import INITIAL_STATE, run_lecture_protocol
+from hh_brian.models.stimuli import CorrelatedNoise
 
 ROOT = Path(__file__).resolve().parents[1]
 

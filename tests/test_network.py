@@ -17,11 +17,12 @@ import numpy as np
 import pytest
 from brian2 import Hz, mM, ms, mV, nS, second, umetre
 
-from hh_brian.cli import main
-from hh_brian.cobahh import cobahh_spec, run_cobahh
-from hh_brian.conventions import HH1952
-from hh_brian.errors import HHBrianInputError
-from hh_brian.network import (
+from hh_brian.cli.main import main
+from hh_brian.core.conventions import HH1952
+from hh_brian.core.errors import HHBrianInputError
+from hh_brian.models.presets import get_preset
+from hh_brian.models.synapses import AMPA, COBAHH_EXC, NMDA
+from hh_brian.network.build import (
     Connection,
     Monitor,
     NetworkSpec,
@@ -34,8 +35,7 @@ from hh_brian.network import (
     run_network,
     spike_counts,
 )
-from hh_brian.presets import get_preset
-from hh_brian.synapses import AMPA, COBAHH_EXC, NMDA
+from hh_brian.network.cobahh import cobahh_spec, run_cobahh
 
 SMALL = 200
 

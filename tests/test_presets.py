@@ -7,9 +7,9 @@ import pytest
 from brian2 import Hz, get_dimensions, ms, msiemens, mV, siemens, uA, uF, umetre
 from brian2.units import cm
 
-from hh_brian.errors import HHBrianInputError
-from hh_brian.kinetics import rate, resting_state, steady_state, steady_state_current
-from hh_brian.presets import CORE_PARAMETERS, PRESETS, RATE_NAMES, get_preset
+from hh_brian.core.errors import HHBrianInputError
+from hh_brian.models.kinetics import rate, resting_state, steady_state, steady_state_current
+from hh_brian.models.presets import CORE_PARAMETERS, PRESETS, RATE_NAMES, get_preset
 
 ALL = list(PRESETS)
 

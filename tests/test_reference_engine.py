@@ -1,4 +1,4 @@
-"""Tests of the independent NumPy reference engine (hh_brian.reference).
+"""Tests of the independent NumPy reference engine (hh_brian.engines.reference).
 
 All tests are deterministic. Units: ms, mV, mS/cm^2, uF/cm^2, uA/cm^2.
 """
@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from hh_brian.reference import (
+from hh_brian.engines.reference import (
     INTEGRATORS,
     KINETICS,
     ExponentialEulerAB,
@@ -392,7 +392,7 @@ def test_gold_radau_agrees_with_dop853():
 
 
 def test_reference_does_not_import_brian2():
-    code = "import sys, hh_brian.reference; sys.exit('brian2' in sys.modules)"
+    code = "import sys, hh_brian.engines.reference; sys.exit('brian2' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
@@ -401,6 +401,6 @@ def test_docstring_examples(module):
     import doctest
     import importlib
 
-    mod = importlib.import_module(f"hh_brian.reference.{module}")
+    mod = importlib.import_module(f"hh_brian.engines.reference.{module}")
     result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0

@@ -8,10 +8,10 @@ import pytest
 from brian2 import NeuronGroup, get_dimensions, ms, mV, nA, uA
 from brian2.units import cm
 
-from hh_brian.equation_files import equation_file_name, expected_files
-from hh_brian.presets import PRESETS, get_preset
-from hh_brian.render import render
-from hh_brian.simulate import BRIAN2_METHODS, simulate
+from hh_brian.engines.brian2.simulate import BRIAN2_METHODS, simulate
+from hh_brian.models.presets import PRESETS, get_preset
+from hh_brian.render.brian2 import render
+from hh_brian.render.equation_files import equation_file_name, expected_files
 
 EQUATIONS = Path(__file__).resolve().parents[1] / "equations"
 ALL = list(PRESETS)

@@ -16,8 +16,7 @@ import math
 import numpy as np
 import pytest
 
-from hh_brian.presets import get_preset
-from hh_brian.simulators import (
+from hh_brian.engines.simulators import (
     SIMULATORS,
     SimulatorCannotExpress,
     SimulatorNotInstalled,
@@ -25,8 +24,9 @@ from hh_brian.simulators import (
     require,
     run_simulator,
 )
-from hh_brian.simulators._model import cell_model_from_preset
-from hh_brian.simulators.reference import reference_trace, spike_times
+from hh_brian.engines.simulators.cell import cell_model_from_preset
+from hh_brian.engines.simulators.common import reference_trace, spike_times
+from hh_brian.models.presets import get_preset
 
 CURRENT = 10.0  # µA/cm²
 DURATION = 50.0  # ms
@@ -73,7 +73,7 @@ def test_run_simulator_raises_not_installed(monkeypatch):
     monkeypatch.setitem(
         SIMULATORS,
         "moose",
-        ("hh_brian.simulators.moose_backend", "hh_brian_no_such_package", "pymoose==5.0.0"),
+        ("hh_brian.engines.simulators.moose", "hh_brian_no_such_package", "pymoose==5.0.0"),
     )
     with pytest.raises(SimulatorNotInstalled, match=r"pip install pymoose==5\.0\.0"):
         run_simulator(
@@ -98,7 +98,7 @@ def test_unknown_simulator():
 
 @pytest.mark.parametrize("preset", ["pyramidal", "dayan_abbott", "dayan_abbott_thermodynamic_n"])
 def test_nest_cannot_express_names_closest_model(preset):
-    from hh_brian.simulators.nest_backend import implemented_model
+    from hh_brian.engines.simulators.nest import implemented_model
 
     with pytest.raises(SimulatorCannotExpress, match="closest model is 'hh_psc_alpha'") as info:
         implemented_model(get_preset(preset))
@@ -107,7 +107,7 @@ def test_nest_cannot_express_names_closest_model(preset):
 
 
 def test_nest_cannot_express_other_temperatures():
-    from hh_brian.simulators.nest_backend import implemented_model
+    from hh_brian.engines.simulators.nest import implemented_model
 
     warm = get_preset("neuron_hh").with_temperature(16.3)
     with pytest.raises(SimulatorCannotExpress, match="no temperature factor"):
@@ -221,7 +221,7 @@ def test_nest_matches_solve_ivp_of_its_model(preset, reference_spikes):
     1.7e-2 ms).  Tolerance 2e-5 ms.  For these presets NEST's model *is* the
     preset's (difference to the preset's own reference identical to the above).
     """
-    from hh_brian.simulators.nest_backend import implemented_model
+    from hh_brian.engines.simulators.nest import implemented_model
 
     p = get_preset(preset)
     _, model, _ = implemented_model(p)
@@ -238,7 +238,7 @@ def test_nest_approximate_dayan_abbott_reports_the_difference(reference_spikes):
     Measured: NEST vs solve_ivp of hh_psc_alpha's model 8.1e-8 ms; vs the
     dayan_abbott preset 1.74e-2 ms (the model difference, not numerics).
     """
-    from hh_brian.simulators.nest_backend import implemented_model
+    from hh_brian.engines.simulators.nest import implemented_model
 
     p = get_preset("dayan_abbott")
     _, model, _ = implemented_model(p, approximate=True)
@@ -304,7 +304,7 @@ def test_moose_converges_to_solve_ivp(preset, bound_ms, reference_spikes):
 def test_moose_leaves_no_global_state():
     import moose
 
-    from hh_brian.simulators.moose_backend import ROOT
+    from hh_brian.engines.simulators.moose import ROOT
 
     run_simulator(
         "moose",

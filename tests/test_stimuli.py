@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from brian2 import amp, cm, get_dimensions, meter, mm, ms, mV, nA, uA
 
-from hh_brian.errors import HHBrianInputError
-from hh_brian.presets import get_preset
-from hh_brian.simulate import simulate
-from hh_brian.stimuli import (
+from hh_brian.core.errors import HHBrianInputError
+from hh_brian.engines.brian2.simulate import simulate
+from hh_brian.models.presets import get_preset
+from hh_brian.models.stimuli import (
     Constant,
     CorrelatedNoise,
     PulseTrain,
@@ -166,7 +166,7 @@ class _Result:
 @pytest.fixture
 def drawn(monkeypatch, tmp_path):
     """Call plot_trace and return the figure it would have saved."""
-    import hh_brian.plotting as plotting
+    import hh_brian.report.plotting as plotting
 
     figures = []
     monkeypatch.setattr(plotting, "save_figure", lambda figure, path: figures.append(figure))

@@ -24,9 +24,9 @@ from brian2 import (
     umetre,
 )
 
-from hh_brian.conventions import HH1952, MODERN
-from hh_brian.errors import HHBrianInputError
-from hh_brian.synapses import (
+from hh_brian.core.conventions import HH1952, MODERN
+from hh_brian.core.errors import HHBrianInputError
+from hh_brian.models.synapses import (
     AMPA,
     COBAHH_EXC,
     GABA_A,
@@ -197,8 +197,8 @@ def test_unknown_synapse_suggests():
 def test_nmda_exponential_euler_is_first_order():
     """Brian2 accepts the Mg-blocked NMDA current under exponential_euler (block
     frozen over a step); its error against an rk4 reference falls ~linearly in dt."""
-    from hh_brian.presets import get_preset
-    from hh_brian.render import render
+    from hh_brian.models.presets import get_preset
+    from hh_brian.render.brian2 import render
 
     preset = get_preset("dayan_abbott").with_area(20000 * umetre**2)
     model = render(preset, extra_currents=("I_syn",))

@@ -1,0 +1,1 @@
+"""Subcommands of ``hh-brian``, one module each (registered in ``hh_brian.cli.main``)."""

@@ -1,0 +1,176 @@
+"""``hh-brian compare``: integration methods and time steps against the gold solution.
+
+Every input is checked before any simulation starts; the table, report and
+figure are written only after all runs finished, each atomically.  The
+arguments and output handling shared with ``compare-simulators``
+(:func:`add_common_arguments`, :func:`check_outputs`, :func:`write_outputs`,
+:func:`split_list`, :func:`parse_time`) live here.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from brian2 import Quantity, ms, second
+
+from hh_brian.core.errors import HHBrianInputError
+
+NAME = "compare"
+DEFAULT_METHODS = "exponential_euler,rk4,euler,exponential_euler_tau"
+DEFAULT_DTS = "0.1*ms,0.05*ms,0.025*ms,0.01*ms,0.005*ms"
+
+
+# --------------------------------------------------------------------------- shared
+
+
+def add_common_arguments(parser: argparse.ArgumentParser, plot_help: str) -> None:
+    """The preset, protocol (--duration, --current), outputs and --set of a comparison."""
+    from hh_brian.cli.main import _add_set
+
+    parser.add_argument("preset", help="preset name (see `hh-brian presets`)")
+    parser.add_argument("--duration", default="100*ms", help="default 100*ms")
+    parser.add_argument(
+        "--current", default="10*uA/cm**2", help="constant injected current (default 10*uA/cm**2)"
+    )
+    parser.add_argument("--out", required=True, help="table, .csv")
+    parser.add_argument("--plot", help=plot_help)
+    parser.add_argument("--report", help="Markdown report, .md")
+    _add_set(parser)
+
+
+def split_list(text: str, what: str) -> list[str]:
+    """``'a, b,c'`` -> ``['a', 'b', 'c']``; raise on an empty list or empty item."""
+    if not text.strip():
+        raise HHBrianInputError(f"{what}: empty list; give comma-separated values")
+    items = [item.strip() for item in text.split(",")]
+    if any(not item for item in items):
+        raise HHBrianInputError(
+            f"{what}: {text!r} has an empty item; give a comma-separated list such as "
+            "'exponential_euler,rk4' or '0.1*ms,0.01*ms'"
+        )
+    return items
+
+
+def parse_time(text: str, what: str, example: str) -> Quantity:
+    """A time from Brian2 expression text, e.g. ``'0.01*ms'``; raise with *what* named."""
+    from hh_brian.core.expressions import quantity_from_text
+
+    return quantity_from_text(text, second, what=what, example=example)
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Checked output paths: the CSV table and the optional figure and report."""
+
+    out: Path
+    plot: Path | None
+    report: Path | None
+
+
+def check_outputs(args: argparse.Namespace) -> Outputs:
+    """Check --out (.csv), --plot (figure suffixes) and --report (.md) before any run."""
+    from hh_brian.core.output import PLOT_SUFFIXES, check_output_path
+
+    return Outputs(
+        out=check_output_path(args.out, (".csv",), "--out"),
+        plot=check_output_path(args.plot, PLOT_SUFFIXES, "--plot") if args.plot else None,
+        report=check_output_path(args.report, (".md",), "--report") if args.report else None,
+    )
+
+
+def write_outputs(
+    outputs: Outputs, table: str, report: Callable[[], str], plot: Callable[[Path], object]
+) -> None:
+    """Build the report text first, then write figure, report and table, each atomically."""
+    from hh_brian.core.output import write_text_atomic
+
+    report_text = report() if outputs.report else None
+    if outputs.plot:
+        plot(outputs.plot)
+    if outputs.report:
+        write_text_atomic(outputs.report, report_text)
+    write_text_atomic(outputs.out, table)
+
+
+# --------------------------------------------------------------------------- compare
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``compare`` and its options."""
+    parser = subparsers.add_parser(
+        NAME,
+        help="compare methods and dts against a tight-tolerance gold solution (CSV table)",
+        description="For each (engine, method, dt): max and RMS |dV| and spike-time errors "
+        "against scipy's DOP853 at rtol = atol = 1e-12, wall time of the integration loop, "
+        "blow-ups; observed orders (V from rest to 1 ms past the first spike, and spike "
+        "times), flagged where not asymptotic; the cheapest run meeting --target.",
+    )
+    add_common_arguments(parser, "figure: error vs dt and vs wall time (.png, .svg, .pdf)")
+    parser.add_argument(
+        "--methods",
+        default=DEFAULT_METHODS,
+        help=f"comma-separated, each once (default {DEFAULT_METHODS})",
+    )
+    parser.add_argument(
+        "--dts",
+        default=DEFAULT_DTS,
+        help=f"comma-separated distinct time steps (default {DEFAULT_DTS})",
+    )
+    parser.add_argument(
+        "--engines", default="brian2,reference", help="brian2 and/or reference (default both)"
+    )
+    parser.add_argument(
+        "--target",
+        default="0.1*ms",
+        help="max spike-time error for the recommendation (default 0.1*ms)",
+    )
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate, compare, print a summary and write the outputs."""
+    from hh_brian.cli.main import EXIT_OK, load_preset
+    from hh_brian.cli.runner import parse_current
+    from hh_brian.compare.methods import (
+        check_dts,
+        check_methods,
+        check_target,
+        compare_methods,
+        csv_text,
+        markdown_report,
+        orders_table,
+        plot_comparison,
+        text_table,
+    )
+
+    preset = load_preset(args.preset, args.set)
+    methods = split_list(args.methods, "--methods")
+    engines = split_list(args.engines, "--engines")
+    check_methods(methods, engines)
+    duration = parse_time(args.duration, "--duration", "'100*ms'")
+    dts = [parse_time(text, "--dts", "'0.01*ms'") for text in split_list(args.dts, "--dts")]
+    dts = check_dts(dts, duration)
+    target = check_target(parse_time(args.target, "--target", "'0.1*ms'"))
+    current = parse_current(preset, args.current)
+    outputs = check_outputs(args)
+
+    comparison = compare_methods(
+        preset, methods=methods, dts=dts, current=current, duration=duration, engines=engines
+    )
+    write_outputs(
+        outputs,
+        csv_text(comparison.rows),
+        lambda: markdown_report(comparison, target),
+        lambda path: plot_comparison(comparison, path, target),
+    )
+    print(text_table(comparison.rows))
+    print()
+    print(orders_table(comparison))
+    print()
+    print(
+        f"recommendation (target {float(target / ms):g} ms): {comparison.recommend(target).reason}"
+    )
+    return EXIT_OK

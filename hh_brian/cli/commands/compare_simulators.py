@@ -1,0 +1,91 @@
+"""``hh-brian compare-simulators``: one preset in Brian2, the reference, NEURON, NEST, MOOSE.
+
+Every input (simulator names and their installation, steps, outputs) is
+checked before any simulation starts; outputs are written atomically after
+all runs finished.  Arguments and outputs shared with ``compare`` come from
+:mod:`hh_brian.cli.commands.compare`.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from hh_brian.cli.commands.compare import (
+    add_common_arguments,
+    check_outputs,
+    parse_time,
+    split_list,
+    write_outputs,
+)
+
+NAME = "compare-simulators"
+DEFAULT_SIMULATORS = "brian2,reference,neuron,nest,moose"
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``compare-simulators`` and its options."""
+    parser = subparsers.add_parser(
+        NAME,
+        help="run one preset in several simulators and compare with the gold solution",
+        description="Each simulator's own integrator at --dt and at --fine-dt; spike-time "
+        "and voltage errors against scipy's DOP853 (rtol = atol = 1e-12).",
+    )
+    add_common_arguments(parser, "overlay figure (.png, .svg, .pdf)")
+    parser.add_argument(
+        "--simulators",
+        default=DEFAULT_SIMULATORS,
+        help=f"comma-separated (default {DEFAULT_SIMULATORS})",
+    )
+    parser.add_argument("--dt", default="0.025*ms", help="common time step (default 0.025*ms)")
+    parser.add_argument(
+        "--fine-dt", default="0.0025*ms", help="fine time step dividing --dt (default 0.0025*ms)"
+    )
+    parser.add_argument(
+        "--no-approximate",
+        action="store_true",
+        help="where a simulator cannot express the preset, do not run its closest model",
+    )
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate, compare, print a summary and write the outputs."""
+    from hh_brian.cli.main import EXIT_OK, load_preset
+    from hh_brian.cli.runner import parse_current
+    from hh_brian.compare.simulators import (
+        check_simulators,
+        check_steps,
+        compare_simulators,
+        csv_text,
+        markdown_report,
+        plot_overlay,
+        text_table,
+    )
+
+    preset = load_preset(args.preset, args.set)
+    simulators = split_list(args.simulators, "--simulators")
+    check_simulators(simulators)
+    dt = parse_time(args.dt, "--dt", "'0.025*ms'")
+    fine_dt = parse_time(args.fine_dt, "--fine-dt", "'0.0025*ms'")
+    duration = parse_time(args.duration, "--duration", "'100*ms'")
+    check_steps(dt, fine_dt, duration)
+    current = parse_current(preset, args.current)
+    outputs = check_outputs(args)
+
+    comparison = compare_simulators(
+        preset,
+        simulators=simulators,
+        dt=dt,
+        fine_dt=fine_dt,
+        current=current,
+        duration=duration,
+        approximate=not args.no_approximate,
+    )
+    write_outputs(
+        outputs,
+        csv_text(comparison.rows),
+        lambda: markdown_report(comparison),
+        lambda path: plot_overlay(comparison, path),
+    )
+    print(text_table(comparison.rows))
+    return EXIT_OK

@@ -1,1 +1,0 @@
-"""Subcommands of ``hh-brian``, one module each (registered in ``hh_brian.cli``)."""

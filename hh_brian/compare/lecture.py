@@ -1,0 +1,168 @@
+"""Lecture 7's example protocol, run by the lecture's integrators and by Brian2.
+
+The protocol (lecture 7, "Results from some example protocol"): ``T = 1000`` ms,
+``dt = 0.1`` ms, the correlated random input built from seed 123
+(:class:`hh_brian.models.stimuli.CorrelatedNoise`), the initial condition
+``y0 = (-65 mV, 0.318, 0.053, 0.596)`` and the ``HodgkinHuxley`` class defaults
+(:data:`hh_brian.models.presets.LECTURE07_DEFAULTS`: Dayan & Abbott with
+``c_m = 0.1 uF/mm^2``, ten times the book's value).
+
+The lecture's integrators map onto the reference engine's: ``euler_step`` ->
+``euler``, ``runge_kutta`` -> ``rk4``, ``euler_step_ABi`` (A-B form) ->
+``exponential_euler`` and ``euler_step_exp`` (y_inf/tau form) ->
+``exponential_euler_tau``.  Brian2 runs ``exponential_euler``, ``rk4`` and
+``euler``; each is compared with the reference's identical scheme.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from brian2 import Quantity, ms, mV, uA
+from brian2.units import mm
+
+from hh_brian.engines.brian2.simulate import SimulationResult, simulate
+from hh_brian.engines.reference_bridge import simulate_reference
+from hh_brian.models.presets import LECTURE07_DEFAULTS, Preset
+from hh_brian.models.stimuli import CorrelatedNoise
+
+DURATION = 1000 * ms
+DT = 0.1 * ms
+SEED = 123
+#: The lecture's initial condition (V, n, m, h), copied as the lecture states it.
+INITIAL_STATE = {"v": -65 * mV, "n": 0.318, "m": 0.053, "h": 0.596}
+#: The lecture's integrator -> the reference engine's identical scheme.
+LECTURE_INTEGRATORS = {
+    "euler_step": "euler",
+    "runge_kutta": "rk4",
+    "euler_step_ABi": "exponential_euler",
+    "euler_step_exp": "exponential_euler_tau",
+}
+BRIAN2_METHODS = ("exponential_euler", "rk4", "euler")
+
+
+@dataclass
+class LectureRun:
+    """Traces of the lecture protocol per (engine, method), and their agreement."""
+
+    preset: Preset
+    stimulus: CorrelatedNoise
+    duration: Quantity
+    dt: Quantity
+    runs: dict[tuple[str, str], SimulationResult] = field(default_factory=dict)
+
+    def agreement(self, method: str) -> Quantity:
+        """max |V_brian2 - V_reference| for one scheme (volt)."""
+        brian2_run = self.runs[("brian2", method)]
+        reference_run = self.runs[("reference", method)]
+        return np.max(np.abs(brian2_run.v - reference_run.v))
+
+    def table_rows(self) -> list[dict[str, object]]:
+        """One row per run: engine, method, spikes, max |dV| to the other engine (mV)."""
+        rows = []
+        for (engine, method), run in self.runs.items():
+            other = ("reference" if engine == "brian2" else "brian2", method)
+            dv = (
+                float(np.max(np.abs(run.v - self.runs[other].v)) / mV)
+                if other in self.runs
+                else float("nan")
+            )
+            rows.append(
+                {
+                    "engine": engine,
+                    "method": method,
+                    "spikes": len(run.spike_times),
+                    "max_abs_dv_to_other_engine_mV": dv,
+                }
+            )
+        return rows
+
+
+def run_lecture_protocol(
+    *,
+    brian2_methods: tuple[str, ...] = BRIAN2_METHODS,
+    reference_methods: tuple[str, ...] = tuple(LECTURE_INTEGRATORS.values()),
+    duration: Quantity = DURATION,
+    dt: Quantity = DT,
+    seed: int = SEED,
+    progress=None,
+) -> LectureRun:
+    """Run the lecture's protocol with Brian2 and the reference integrators.
+
+    Parameters
+    ----------
+    brian2_methods, reference_methods : tuple of str
+    duration, dt : Quantity
+        The lecture's 1000 ms and 0.1 ms by default.
+    seed : int
+        Seed of the correlated input (123 in the lecture).
+    progress : callable, optional
+        Called with a short message before each run.
+    """
+    preset = LECTURE07_DEFAULTS
+    stimulus = CorrelatedNoise(seed=seed)
+    result = LectureRun(preset=preset, stimulus=stimulus, duration=duration, dt=dt)
+    timed = stimulus.timed_array(preset, dt, duration)
+    engines = (
+        ("brian2", simulate, brian2_methods),
+        ("reference", simulate_reference, reference_methods),
+    )
+    for engine, run, methods in engines:
+        for method in methods:
+            if progress:
+                progress(f"{engine} {method}")
+            result.runs[(engine, method)] = run(
+                preset,
+                current=timed,
+                duration=duration,
+                dt=dt,
+                method=method,
+                initial_state=INITIAL_STATE,
+            )
+    return result
+
+
+def plot_lecture(result: LectureRun, path, *, window_ms: tuple[float, float] = (0, 1000)):
+    """Input, voltage of every run (overlaid) and Brian2 - reference differences."""
+    from hh_brian.report.plotting import plt, save_figure
+
+    figure, (ax_i, ax_v, ax_d) = plt.subplots(
+        3, 1, sharex=True, figsize=(9, 7), gridspec_kw={"height_ratios": [1, 2.2, 1.3]}
+    )
+    first = next(iter(result.runs.values()))
+    t_ms = np.asarray(first.t / ms)
+    keep = (t_ms >= window_ms[0]) & (t_ms <= window_ms[1])
+    n_steps = t_ms.size
+    samples = result.stimulus.samples(result.dt, n_steps)[:n_steps]
+    ax_i.plot(t_ms[keep], np.asarray(samples / (uA / mm**2))[keep], color="tab:purple", lw=0.8)
+    ax_i.set_ylabel("I_e/A [uA/mm^2]")
+    styles = {"brian2": "-", "reference": "--"}
+    for (engine, method), run in result.runs.items():
+        ax_v.plot(
+            t_ms[keep],
+            np.asarray(run.v[0] / mV)[keep],
+            styles[engine],
+            lw=0.8,
+            label=f"{engine} {method} ({len(run.spike_times)} spikes)",
+        )
+    ax_v.set_ylabel("V [mV]")
+    ax_v.legend(fontsize=7, ncol=2, loc="upper right")
+    for method in BRIAN2_METHODS:
+        if ("brian2", method) in result.runs and ("reference", method) in result.runs:
+            diff = np.abs(
+                np.asarray(
+                    (result.runs[("brian2", method)].v[0] - result.runs[("reference", method)].v[0])
+                    / mV
+                )
+            )
+            ax_d.semilogy(t_ms[keep], np.maximum(diff[keep], 1e-18), lw=0.8, label=method)
+    ax_d.set_ylabel("|V_brian2 - V_ref| [mV]")
+    ax_d.set_xlabel("time [ms]")
+    ax_d.legend(fontsize=7, loc="upper left")
+    ax_i.set_title(
+        f"Lecture 7 protocol: {result.preset.name}, dt = {float(result.dt / ms):g} ms, "
+        f"seed {result.stimulus.seed}"
+    )
+    figure.tight_layout()
+    return save_figure(figure, path)

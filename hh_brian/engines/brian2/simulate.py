@@ -1,0 +1,387 @@
+"""Run a preset in Brian2: build the NeuronGroup and monitors, integrate, check, return.
+
+The compiled ``cython`` target is the default: Brian2's ``numpy`` target spends
+~40 us per neuron-step on these equations (FACTS.md).  On that target the fast
+path of :mod:`hh_brian.engines.brian2.fastpath` is on by default (vectorising gcc flags, a
+branch-free ``exprel`` and ``cdivision`` in the state updater; about 4-6x
+faster per step); ``fast=False`` or ``HH_BRIAN_FAST=0`` turns it off.  The integration method
+is always passed explicitly, because NeuronGroup's default chain would silently
+pick forward Euler for Hodgkin-Huxley.
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from dataclasses import dataclass, field
+
+import numpy as np
+from brian2 import (
+    BrianObjectException,
+    Network,
+    NetworkOperation,
+    NeuronGroup,
+    Quantity,
+    SpikeMonitor,
+    StateMonitor,
+    TimedArray,
+    amp,
+    get_dimensions,
+    meter,
+    ms,
+    prefs,
+    second,
+)
+
+from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError
+from hh_brian.core.expressions import dimension_name
+from hh_brian.engines.brian2.fastpath import fast_enabled, runtime_codeobj_class
+from hh_brian.models.kinetics import check_initial_state, resting_state
+from hh_brian.models.presets import GATES, Preset
+from hh_brian.render.brian2 import STIMULUS_PARAMETER, STIMULUS_TIMED, STIMULUS_TIMED_2D, render
+
+#: Integration methods hh-brian passes to Brian2 (each is always explicit).
+BRIAN2_METHODS = ("exponential_euler", "rk4", "euler")
+#: Brian2 code-generation targets for the runtime device.
+TARGETS = ("cython", "numpy")
+STATE_VARIABLES = ("v", *GATES)
+#: Gates may leave [0, 1] by this much (round-off) before a run counts as blown up.
+GATE_SLACK = 1e-9
+#: How often the state is checked during a run (a blown-up run is stopped there).
+GUARD_INTERVAL = 1 * ms
+
+
+class BlowUpGuard:
+    """Checks every state variable of a group during a run and stops the network
+    at the first NaN/Inf or gate outside [0, 1] (the precise time is then found
+    in the recorded traces by :func:`check_finite`)."""
+
+    def __init__(self, group: NeuronGroup, network: Network) -> None:
+        # Weak references: the network owns this guard, so strong ones would make a
+        # cycle that keeps the group (and its name) alive until the garbage collector runs.
+        self._group = weakref.ref(group)
+        self._network = weakref.ref(network)
+        self.tripped_at: Quantity | None = None
+
+    def check(self) -> None:
+        group, network = self._group(), self._network()
+        if group is None or network is None:
+            return
+        for name in STATE_VARIABLES:
+            values = getattr(group, f"{name}_")[:]
+            bad = ~np.isfinite(values)
+            if name in GATES:
+                bad |= (values < -GATE_SLACK) | (values > 1 + GATE_SLACK)
+            if bad.any():
+                self.tripped_at = network.t
+                network.stop()
+                return
+
+
+@dataclass
+class SimulationResult:
+    """Traces and spikes of one run, with units.
+
+    Attributes
+    ----------
+    preset : Preset
+    method : str
+    dt : Quantity
+    t : Quantity
+        Sample times, one per step: 0, dt, ..., (n_steps - 1)*dt.
+    traces : dict[str, Quantity]
+        ``v`` (volt, preset's convention) and the gates n, m, h, each of shape
+        (n_recorded, n_steps).
+    recorded : ndarray
+        Indices of the recorded neurons.
+    spike_indices : ndarray
+    spike_times : Quantity
+        All spikes of all neurons (threshold crossings in the depolarising sense).
+    n_neurons : int
+    wall_time : float
+        Seconds spent in ``Network.run`` (code generation included on first use).
+    info : dict
+        Engine, target and other provenance.
+    """
+
+    preset: Preset
+    method: str
+    dt: Quantity
+    t: Quantity
+    traces: dict[str, Quantity]
+    recorded: np.ndarray
+    spike_indices: np.ndarray
+    spike_times: Quantity
+    n_neurons: int
+    wall_time: float
+    info: dict[str, object] = field(default_factory=dict)
+
+    def spikes_of(self, neuron: int = 0) -> Quantity:
+        """Spike times of one neuron (second)."""
+        return self.spike_times[self.spike_indices == neuron]
+
+    @property
+    def v(self) -> Quantity:
+        """Membrane potential traces in the preset's convention (volt)."""
+        return self.traces["v"]
+
+
+def coerce_current(preset: Preset, current: Quantity, *, what: str = "current") -> Quantity:
+    """Express an injected current in the units the preset's equations take.
+
+    A density (A/m^2) is accepted by every preset; an absolute current (A) only
+    by presets with an ``area``, which turn densities into currents by
+    multiplying with the area.
+
+    >>> from brian2 import uA, cm
+    >>> from hh_brian.models.presets import get_preset
+    >>> coerce_current(get_preset("traub_miles"), 1 * uA / cm**2)
+    0.2 * nampere
+    """
+    dims = get_dimensions(current)
+    density = get_dimensions(amp / meter**2)
+    absolute = get_dimensions(amp)
+    if dims is density:
+        return current * preset.parameters["area"] if preset.has_area else current
+    if dims is absolute:
+        if preset.has_area:
+            return current
+        raise HHBrianInputError(
+            f"{what}: {current!r} is an absolute current but preset {preset.name!r} is per "
+            "area; give a density such as '10*uA/cm**2', or give the preset an area "
+            "(--set area=20000*um**2)"
+        )
+    example = "'10*uA/cm**2'" + (" or '0.5*nA'" if preset.has_area else "")
+    raise HHBrianInputError(
+        f"{what}: {current!r} is {dimension_name(dims)}; expected a current "
+        f"density{' or a current' if preset.has_area else ''}, e.g. {example}"
+    )
+
+
+def blow_up_advice(method: str) -> str:
+    """What to do after *method* blew up."""
+    if method == "exponential_euler":
+        return (
+            "use a smaller dt, or check the model: exponential Euler is stable for "
+            "linear gates, so a blow-up usually means a rate or parameter is wrong"
+        )
+    return "use a smaller dt or method exponential_euler"
+
+
+def _shown(value: Quantity) -> str:
+    """A time in ms (or the value as given if it is not a time), for messages."""
+    if get_dimensions(value) is get_dimensions(second):
+        return f"{float(value / ms):g}*ms"
+    return repr(value)
+
+
+def check_time_step(dt: Quantity, duration: Quantity) -> int:
+    """Validate *dt* and *duration* (both times, positive, finite); return n_steps."""
+    for name, value, example in (("dt", dt, "'0.01*ms'"), ("duration", duration, "'100*ms'")):
+        if get_dimensions(value) is not get_dimensions(second):
+            raise HHBrianInputError(
+                f"{name}: {_shown(value)} is not a time; give it with units, e.g. {example}"
+            )
+        magnitude = float(value / second)
+        if not np.isfinite(magnitude) or magnitude <= 0:
+            raise HHBrianInputError(f"{name}: must be positive and finite, got {_shown(value)}")
+    if dt > duration:
+        raise HHBrianInputError(
+            f"dt: {_shown(dt)} is longer than the duration {_shown(duration)}; use a smaller dt"
+        )
+    ratio = float(duration / dt)
+    n_steps = int(round(ratio))
+    if abs(ratio - n_steps) > 1e-9 * max(ratio, 1.0):
+        raise HHBrianInputError(
+            f"dt: {_shown(dt)} does not divide the duration {_shown(duration)} "
+            f"({ratio:.6g} steps); "
+            f"use a dt such as {float(duration / second) / max(n_steps, 1) * 1e3:.6g}*ms "
+            "or change the duration"
+        )
+    return n_steps
+
+
+def simulate(
+    preset: Preset,
+    *,
+    current: Quantity | TimedArray,
+    duration: Quantity,
+    dt: Quantity = 0.01 * ms,
+    method: str = "exponential_euler",
+    n_neurons: int | None = None,
+    record: bool | np.ndarray | list[int] = True,
+    initial_state: dict[str, Quantity] | None = None,
+    target: str = "cython",
+    check: bool = True,
+    fast: bool | None = None,
+) -> SimulationResult:
+    """Integrate *preset* with Brian2's runtime device.
+
+    Parameters
+    ----------
+    preset : Preset
+    current : Quantity or TimedArray
+        Physical injected current (positive depolarises): a density or, for
+        presets with an area, an absolute current.  A scalar, one value per
+        neuron, or a TimedArray (1-D: the same for all neurons; 2-D: one
+        column per neuron).
+    duration, dt : Quantity
+        Simulated time and time step.
+    method : {'exponential_euler', 'rk4', 'euler'}
+    n_neurons : int, optional
+        Defaults to the number of currents given (1 for a scalar).
+    record : bool or indices
+        Which neurons' traces to record (every step).
+    initial_state : dict, optional
+        ``v, n, m, h``; defaults to the preset's computed resting state.
+    target : {'cython', 'numpy'}
+        Brian2 code-generation target.
+    check : bool
+        Check the state every ``GUARD_INTERVAL`` during the run, stop at the first
+        NaN/Inf or gate outside [0, 1], and raise :class:`SimulationBlowUpError`
+        naming the method, dt and the time it happened.
+    fast : bool, optional
+        Use :mod:`hh_brian.engines.brian2.fastpath` for the ``cython`` target (default: on,
+        unless the environment variable ``HH_BRIAN_FAST=0``).  It changes how
+        the state updater is compiled, not the equations: gcc flags
+        ``-O3 -ffast-math -march=native`` (vector ``exp``/``expm1``), a
+        branch-free implementation of ``exprel`` and ``cdivision=True`` in the
+        state updater.  Results differ from the stock build by round-off only
+        (bound in ``tests/test_fastpath.py``).  A division by zero in the
+        state update then gives Inf/NaN instead of raising; the blow-up check
+        (*check*) still reports it, from the traces and the final state.
+        Ignored for ``target='numpy'``.
+
+    Returns
+    -------
+    SimulationResult
+    """
+    if method not in BRIAN2_METHODS:
+        raise HHBrianInputError(
+            f"unknown method {method!r}; use one of {', '.join(BRIAN2_METHODS)}"
+        )
+    if target not in TARGETS:
+        raise HHBrianInputError(f"unknown target {target!r}; use one of {', '.join(TARGETS)}")
+    n_steps = check_time_step(dt, duration)
+
+    namespace: dict[str, object] = {}
+    if isinstance(current, TimedArray):
+        stimulus = STIMULUS_TIMED_2D if current.values.ndim == 2 else STIMULUS_TIMED
+        coerce_current(preset, Quantity(1, dim=current.dim), what="current")  # unit check only
+        namespace["I_stim"] = current
+        n_default = current.values.shape[1] if current.values.ndim == 2 else 1
+        constant = None
+    else:
+        stimulus = STIMULUS_PARAMETER
+        constant = coerce_current(preset, Quantity(current))
+        n_default = int(np.size(constant))
+    n_neurons = n_default if n_neurons is None else int(n_neurons)
+    if n_neurons < 1:
+        raise HHBrianInputError(f"n_neurons must be at least 1, got {n_neurons}")
+
+    model = render(preset, stimulus=stimulus)
+    namespace.update(model.namespace)
+    prefs.codegen.target = target
+    group = NeuronGroup(
+        n_neurons,
+        model.equations,
+        threshold=model.threshold,
+        refractory=model.refractory,
+        method=method,
+        namespace=namespace,
+        dt=dt,
+        name="hh",
+        codeobj_class=runtime_codeobj_class(target, fast),
+    )
+    state = check_initial_state(preset, initial_state) if initial_state else resting_state(preset)
+    for name in STATE_VARIABLES:
+        setattr(group, name, state[name])
+    if constant is not None:
+        group.I_inj = constant
+
+    indices = _record_indices(record, n_neurons)
+    state_monitor = StateMonitor(group, list(STATE_VARIABLES), record=indices, dt=dt)
+    spike_monitor = SpikeMonitor(group)
+    network = Network(group, state_monitor, spike_monitor)
+    if check:  # stop at the first sign of a blow-up instead of integrating NaN to the end
+        guard = BlowUpGuard(group, network)
+        network.add(NetworkOperation(guard.check, dt=max(GUARD_INTERVAL, dt), when="end"))
+    started = time.perf_counter()
+    try:
+        network.run(n_steps * dt, namespace=namespace)
+    except BrianObjectException as exc:
+        if not isinstance(exc.__cause__ or exc.__context__, ArithmeticError):
+            raise
+        # Cython's checked division raises when a blown-up state divides by zero.
+        raise SimulationBlowUpError(
+            f"{method} with dt = {float(dt / ms):g} ms blew up at t = "
+            f"{float(network.t / ms):.6g} ms (preset {preset.name}: division by zero or "
+            f"overflow in the state update); {blow_up_advice(method)}"
+        ) from None
+    wall = time.perf_counter() - started
+
+    traces = {name: getattr(state_monitor, name)[:] for name in STATE_VARIABLES}
+    traces = {k: (v if k == "v" else np.asarray(v)) for k, v in traces.items()}
+    result = SimulationResult(
+        preset=preset,
+        method=method,
+        dt=dt,
+        t=state_monitor.t[:],
+        traces=traces,
+        recorded=np.asarray(indices, dtype=int),
+        spike_indices=np.asarray(spike_monitor.i[:]),
+        spike_times=spike_monitor.t[:],
+        n_neurons=n_neurons,
+        wall_time=wall,
+        info={
+            "engine": "brian2",
+            "target": target,
+            "n_steps": n_steps,
+            "fast": target == "cython" and fast_enabled(fast),
+        },
+    )
+    if check:
+        final = {name: np.asarray(getattr(group, name)[:]) for name in STATE_VARIABLES}
+        check_finite(result, final)
+    return result
+
+
+def _record_indices(record: bool | np.ndarray | list[int], n_neurons: int) -> np.ndarray:
+    if record is True:
+        return np.arange(n_neurons)
+    if record is False:
+        return np.array([], dtype=int)
+    indices = np.asarray(record, dtype=int)
+    if indices.size and (indices.min() < 0 or indices.max() >= n_neurons):
+        raise HHBrianInputError(
+            f"record: indices must lie in [0, {n_neurons - 1}], got {indices.tolist()}"
+        )
+    return indices
+
+
+def check_finite(result: SimulationResult, final_state: dict[str, np.ndarray]) -> None:
+    """Raise :class:`SimulationBlowUpError` naming method, dt and time of a blow-up."""
+    bad_time = None
+    if result.recorded.size:
+        bad = np.zeros(result.t.shape, dtype=bool)
+        for name in STATE_VARIABLES:
+            values = np.asarray(result.traces[name])
+            step_bad = ~np.isfinite(values)
+            if name in GATES:
+                step_bad |= (values < -GATE_SLACK) | (values > 1 + GATE_SLACK)
+            bad |= step_bad.any(axis=0)
+        if bad.any():
+            bad_time = result.t[np.argmax(bad)]
+    final_bad = any(
+        (~np.isfinite(values)).any()
+        or (name in GATES and ((values < -GATE_SLACK) | (values > 1 + GATE_SLACK)).any())
+        for name, values in final_state.items()
+    )
+    if bad_time is None and not final_bad:
+        return
+    when = f"at t = {float(bad_time / ms):.6g} ms" if bad_time is not None else "by the end"
+    raise SimulationBlowUpError(
+        f"{result.method} with dt = {float(result.dt / ms):g} ms blew up {when} "
+        f"(preset {result.preset.name}: NaN/Inf or a gate outside [0, 1]); "
+        f"{blow_up_advice(result.method)}"
+    )

@@ -1,0 +1,241 @@
+"""COBAHH: benchmark 3 of Brette et al. (2007), built from hh-brian presets.
+
+3200 excitatory + 800 inhibitory Traub-Miles neurons (preset ``traub_miles``,
+area 20 000 µm², V_T = -63 mV), all-to-all with probability 0.02 (autapses
+allowed), exponential conductances (tau_e 5 ms, tau_i 10 ms, E_e 0 mV,
+E_i -80 mV, increments 6 nS and 67 nS), no external drive, 1 s at
+dt = 0.1 ms (Brian2's default clock), threshold ``v > -20*mV`` with a 3-ms
+refractory period.  Initial state as in Brian2's ``examples/COBAHH.py``:
+``v = E_L + (randn()*5 - 5)*mV``, ``g_e = (randn()*1.5 + 4)*10*nS``,
+``g_i = (randn()*12 + 20)*10*nS`` and gates at 0.
+
+Differences from Brian2's example, none of which changes the model: the two
+populations are two NeuronGroups rather than slices of one; connectivity is
+drawn with NumPy from the seed (identical on both devices); the linoid rates
+use ``exprel``; and every rate carries the temperature factor ``phi`` (= 1).
+
+References
+----------
+Brette R et al. (2007). J Comput Neurosci 23:349-398, doi:10.1007/s10827-007-0038-6.
+Brian2 ``examples/COBAHH.py`` (R. Brette, 2007).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from brian2 import Quantity, ms, mV, nS, second
+
+from hh_brian.core.errors import HHBrianInputError
+from hh_brian.models.presets import get_preset
+from hh_brian.models.synapses import COBAHH_EXC, COBAHH_INH
+from hh_brian.network.build import (
+    DEFAULT_MEMORY_LIMIT,
+    Connection,
+    Monitor,
+    NetworkResult,
+    NetworkSpec,
+    Population,
+    cv_isi,
+    population_rate,
+    run_network,
+)
+
+N_NEURONS = 4000
+EXC_FRACTION = 0.8
+P_CONNECT = 0.02
+DT = 0.1 * ms
+REFRACTORY = 3 * ms
+INITIAL = {
+    "v": "E_L + (randn()*5 - 5)*mV",
+    "g_exc": "(randn()*1.5 + 4)*10*nS",
+    "g_inh": "(randn()*12 + 20)*10*nS",
+    "m": 0,
+    "n": 0,
+    "h": 0,
+}
+CONNECTIVITY = ("probability", "in_degree")
+
+
+def cobahh_spec(
+    n_neurons: int = N_NEURONS,
+    *,
+    seed: int = 1,
+    connectivity: str = "probability",
+    we: Quantity = 6 * nS,
+    wi: Quantity = 67 * nS,
+    record: int = 3,
+    record_dt: Quantity | None = None,
+) -> NetworkSpec:
+    """The COBAHH network as a :class:`~hh_brian.network.build.NetworkSpec`.
+
+    Parameters
+    ----------
+    n_neurons : int
+        Total size; 80 % excitatory.
+    seed : int
+    connectivity : {'probability', 'in_degree'}
+        ``probability``: p = 0.02 at every size (the benchmark).
+        ``in_degree``: each neuron gets exactly the benchmark's mean in-degree at
+        N = 4000 (64 excitatory, 16 inhibitory sources), whatever the size, for
+        scaling studies.
+    we, wi : Quantity
+        Excitatory and inhibitory increments (siemens).
+    record : int
+        Neurons per population whose v, g_exc and g_inh are recorded (0: none).
+    record_dt : Quantity, optional
+        Sampling interval of those traces (default: every step).
+    """
+    if not isinstance(n_neurons, int | np.integer) or n_neurons < 5:
+        raise HHBrianInputError(f"n_neurons must be an integer >= 5, got {n_neurons!r}")
+    if connectivity not in CONNECTIVITY:
+        raise HHBrianInputError(f"connectivity {connectivity!r}: use one of {CONNECTIVITY}")
+    n_exc = int(round(EXC_FRACTION * n_neurons))
+    n_inh = int(n_neurons) - n_exc
+    preset = get_preset("traub_miles")
+    synapses = (COBAHH_EXC, COBAHH_INH)
+    pops = tuple(
+        Population(name, preset, size, synapses, INITIAL, refractory=REFRACTORY)
+        for name, size in (("exc", n_exc), ("inh", n_inh))
+    )
+    if connectivity == "probability":
+        degree = {"exc": {"p": P_CONNECT}, "inh": {"p": P_CONNECT}}
+    else:
+        k_exc = int(round(P_CONNECT * EXC_FRACTION * N_NEURONS))
+        k_inh = int(round(P_CONNECT * (1 - EXC_FRACTION) * N_NEURONS))
+        degree = {"exc": {"in_degree": min(k_exc, n_exc)}, "inh": {"in_degree": min(k_inh, n_inh)}}
+    connections = tuple(
+        Connection(src, tgt, "exc" if src == "exc" else "inh", w, **degree[src])
+        for src, w in (("exc", we), ("inh", wi))
+        for tgt in ("exc", "inh")
+    )
+    monitors = tuple(
+        Monitor(name, ("v", "g_exc", "g_inh"), tuple(range(min(record, size))), record_dt)
+        for name, size in (("exc", n_exc), ("inh", n_inh))
+        if record > 0
+    )
+    return NetworkSpec(pops, connections, (), monitors, dt=DT, seed=int(seed))
+
+
+@dataclass(frozen=True)
+class CobahhStatistics:
+    """Summary of a run: rates (Hz), mean CV of ISIs, and timings (s)."""
+
+    rate_exc: float
+    rate_inh: float
+    cv_exc: float
+    cv_inh: float
+    run_time: float
+    total_time: float
+
+    def as_dict(self) -> dict[str, float]:
+        """Keys name their units."""
+        return {
+            "rate_exc_Hz": self.rate_exc,
+            "rate_inh_Hz": self.rate_inh,
+            "cv_isi_exc": self.cv_exc,
+            "cv_isi_inh": self.cv_inh,
+            "run_time_s": self.run_time,
+            "total_time_s": self.total_time,
+        }
+
+
+def statistics(result: NetworkResult) -> CobahhStatistics:
+    """Population rates and CVs of a COBAHH run."""
+    return CobahhStatistics(
+        rate_exc=float(population_rate(result, "exc") / (1 / second)),
+        rate_inh=float(population_rate(result, "inh") / (1 / second)),
+        cv_exc=cv_isi(result, "exc"),
+        cv_inh=cv_isi(result, "inh"),
+        run_time=result.run_time,
+        total_time=result.total_time,
+    )
+
+
+def run_cobahh(
+    n_neurons: int = N_NEURONS,
+    duration: Quantity = 1 * second,
+    *,
+    seed: int = 1,
+    device: str = "runtime",
+    threads: int = 1,
+    connectivity: str = "probability",
+    record: int = 3,
+    memory_limit: int = DEFAULT_MEMORY_LIMIT,
+) -> tuple[NetworkResult, CobahhStatistics]:
+    """Run COBAHH and summarise it; see :func:`cobahh_spec` and
+    :func:`hh_brian.network.build.run_network`."""
+    spec = cobahh_spec(n_neurons, seed=seed, connectivity=connectivity, record=record)
+    result = run_network(spec, duration, device=device, threads=threads, memory_limit=memory_limit)
+    return result, statistics(result)
+
+
+def result_arrays(result: NetworkResult, stats: CobahhStatistics) -> dict[str, object]:
+    """NPZ payload: every key names its unit."""
+    arrays: dict[str, object] = {}
+    for pop, (indices, times) in result.spikes.items():
+        arrays[f"{pop}_spike_indices"] = indices
+        arrays[f"{pop}_spike_times_ms"] = np.asarray(times / ms)
+    for pop, traces in result.traces.items():
+        arrays[f"{pop}_trace_t_ms"] = np.asarray(result.trace_t[pop] / ms)
+        arrays[f"{pop}_recorded_indices"] = result.recorded[pop]
+        arrays[f"{pop}_v_mV"] = np.asarray(traces["v"] / mV)
+        for g in ("g_exc", "g_inh"):
+            arrays[f"{pop}_{g}_nS"] = np.asarray(traces[g] / nS)
+    for key, value in stats.as_dict().items():
+        arrays[key] = np.float64(value)
+    return arrays
+
+
+def plot_network(result: NetworkResult, path: str | Path, title: str = "COBAHH") -> Path:
+    """Raster with population rate, membrane traces and conductance traces."""
+    import matplotlib.pyplot as plt
+
+    from hh_brian.network.build import population_rate_trace
+    from hh_brian.report.plotting import save_figure
+
+    figure, axes = plt.subplots(
+        4, 1, sharex=True, figsize=(9, 10), gridspec_kw={"height_ratios": [3, 1, 2, 2]}
+    )
+    ax_raster, ax_rate, ax_v, ax_g = axes
+    offset = 0
+    colours = {"exc": "tab:red", "inh": "tab:blue"}
+    for pop, (indices, times) in result.spikes.items():
+        ax_raster.plot(
+            np.asarray(times / ms), indices + offset, ",", color=colours.get(pop, "k"), label=pop
+        )
+        t, rate = population_rate_trace(result, pop)
+        ax_rate.plot(np.asarray(t / ms), np.asarray(rate), color=colours.get(pop, "k"), label=pop)
+        offset += result.sizes[pop]
+    ax_raster.set_ylabel("neuron (exc below, inh above)")
+    ax_raster.set_ylim(0, offset)
+    ax_rate.set_ylabel("rate [Hz] (5-ms bins)")
+    ax_rate.legend(loc="upper right", fontsize=8)
+    for pop, traces in result.traces.items():
+        t_ms = np.asarray(result.trace_t[pop] / ms)
+        for row, neuron in enumerate(result.recorded[pop][:2]):
+            c = colours.get(pop, "k")
+            ax_v.plot(
+                t_ms, np.asarray(traces["v"][row] / mV), lw=0.7, color=c, alpha=0.9 - 0.3 * row
+            )
+            label = f"{pop}[{neuron}]"
+            ax_g.plot(t_ms, np.asarray(traces["g_exc"][row] / nS), lw=0.7, label=f"g_exc {label}")
+            ax_g.plot(
+                t_ms, np.asarray(traces["g_inh"][row] / nS), lw=0.7, ls="--", label=f"g_inh {label}"
+            )
+    ax_v.set_ylabel("v [mV] (modern)")
+    ax_g.set_ylabel("conductance [nS]")
+    ax_g.set_xlabel("time [ms]")
+    ax_g.legend(loc="upper right", fontsize=7, ncol=2)
+    info = result.info
+    ax_raster.set_title(
+        f"{title}: {sum(result.sizes.values())} neurons, {info['method']}, "
+        f"dt = {info['dt_ms']:g} ms, {info['device']}, seed {info['seed']}"
+    )
+    figure.tight_layout()
+    return save_figure(figure, path)
+
+
+__all__ = ["CobahhStatistics", "cobahh_spec", "plot_network", "run_cobahh", "statistics"]
