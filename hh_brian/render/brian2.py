@@ -1,40 +1,39 @@
-"""Render a preset into Brian2 equation text and a namespace.  Pure: no simulation.
+"""Render a cell model into Brian2 equation text and a namespace.  Pure: no simulation.
 
 The rendered model is what a careful person would write by hand::
 
     dv/dt = (-(I_Na + I_K + I_L) + I_inj)/C_m : volt
     I_Na = g_Na*m**3*h*(v - E_Na) : amp/meter**2
     ...
-    dn/dt = phi*(alpha_n*(1 - n) - beta_n*n) : 1
-    alpha_n = 0.1/ms / exprel(-(v + 55*mV)/(10*mV)) : Hz
+    dm/dt = phi_Na*(alpha_m*(1 - m) - beta_m*m) : 1
+    alpha_m = 1/ms / exprel(-(v + 40*mV)/(10*mV)) : Hz
 
 * ionic currents are outward-positive densities, so the membrane equation is
-  always per area; a preset with an ``area`` takes absolute currents and
-  divides them by it;
+  always per area; a model with an ``area`` takes absolute currents and
+  divides them by it (and so does a channel with an absolute conductance);
 * the injected current ``I_inj`` is physical (positive depolarises); in the
   1952 convention it enters with the convention's sign, ``-I_inj``;
-* every rate is multiplied by ``phi = q10**((celsius - celsius_ref)/10)``;
-* each equation is linear in its own variable, as Brian2's
-  ``exponential_euler`` requires.
+* a channel with a q10 multiplies its gates' rates by
+  ``phi_<channel> = q10**((celsius - celsius_ref)/10)``;
+* ``x_inf``/``tau`` gates read ``dp/dt = phi*(p_inf - p)/tau_p``;
+* an instantaneous gate ``x = x_inf(v)`` is a subexpression, except for
+  ``exponential_euler``, which needs every equation linear in its own variable:
+  there the gate is held at ``x_inf`` of the step's start (``frozen``), updated
+  before each step, exactly as the NumPy engine's exponential Euler does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from brian2 import Quantity, amp, meter, mV
+from brian2 import Quantity, amp, get_dimensions, meter, mV, siemens
 
 from hh_brian.core.errors import HHBrianInputError
-from hh_brian.models.kinetics import resting_state
-from hh_brian.models.presets import (
-    CORE_PARAMETERS,
-    GATES,
-    OPTIONAL_PARAMETERS,
-    RATE_NAMES,
-    Preset,
-    differences_from_builtin,
-)
+from hh_brian.models.cell import CellModel
+from hh_brian.models.channels import INF_TAU, INSTANTANEOUS, RATES
+from hh_brian.models.kinetics import rest_report, resting_state
+from hh_brian.models.library import differences_from_builtin
 
 #: How a stimulus enters the equations.
 STIMULUS_PARAMETER = "parameter"  # I_inj is a per-neuron constant (set before a run)
@@ -42,8 +41,8 @@ STIMULUS_TIMED = "timed"  # I_inj = I_stim(t): a TimedArray named I_stim
 STIMULUS_TIMED_2D = "timed_2d"  # I_inj = I_stim(t, i): one column per neuron
 STIMULUS_KINDS = (STIMULUS_PARAMETER, STIMULUS_TIMED, STIMULUS_TIMED_2D)
 
-#: Parameters that the equations do not use directly (phi stands for them).
-_NOT_IN_NAMESPACE = frozenset({"celsius", "celsius_ref", "q10"})
+#: How instantaneous gates are rendered.
+SUBEXPRESSION, FROZEN = "subexpression", "frozen"
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,8 @@ class RenderedModel:
 
     Attributes
     ----------
-    preset : Preset
+    preset : CellModel
+        The model rendered (the name is kept for the examples that read it).
     equations : str
         Brian2 equations (no comments), one per line.
     namespace : Mapping[str, object]
@@ -62,18 +62,26 @@ class RenderedModel:
         spike once per crossing, in either voltage convention.
     current_unit : str
         Units of ``I_inj`` (and of any extra current): ``amp/meter**2`` or ``amp``.
+    updates : Mapping[str, str]
+        Code to run before every step (``{"m": "m = m_inf"}``) for instantaneous
+        gates rendered ``frozen``; empty otherwise.
     """
 
-    preset: Preset
+    preset: CellModel
     equations: str
     namespace: Mapping[str, object]
     threshold: str
     refractory: str
     current_unit: str
+    updates: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def model(self) -> CellModel:
+        return self.preset
 
     @property
     def initial_state(self) -> dict[str, Quantity]:
-        """The preset's computed steady state at rest."""
+        """The model's computed resting state (:func:`hh_brian.models.kinetics.resting_state`)."""
         return resting_state(self.preset)
 
     def file_text(self) -> str:
@@ -81,39 +89,90 @@ class RenderedModel:
         return header(self) + self.equations + "\n"
 
 
-def current_unit(preset: Preset) -> str:
-    """``'amp'`` for presets with an area, else ``'amp/meter**2'``."""
-    return "amp" if preset.has_area else "amp/meter**2"
+def current_unit(model: CellModel) -> str:
+    """``'amp'`` for models with an area, else ``'amp/meter**2'``."""
+    return "amp" if model.has_area else "amp/meter**2"
 
 
-def current_quantity_unit(preset: Preset) -> Quantity:
+def current_quantity_unit(model: CellModel) -> Quantity:
     """The Brian2 unit object matching :func:`current_unit`."""
-    return amp if preset.has_area else amp / meter**2
+    return amp if model.has_area else amp / meter**2
 
 
-def membrane_equation(preset: Preset, extra_currents: Sequence[str] = ()) -> str:
+def membrane_equation(model: CellModel, extra_currents: Sequence[str] = ()) -> str:
     """``dv/dt = ...`` with the injected (and extra) currents entering physically."""
-    sign = "+" if preset.convention.sign > 0 else "-"
+    sign = "+" if model.convention.sign > 0 else "-"
     inputs = " + ".join(("I_inj", *extra_currents))
     if extra_currents:
         inputs = f"({inputs})"
-    if preset.has_area:
+    if model.has_area:
         inputs = f"{inputs}/area"
-    return f"dv/dt = (-(I_Na + I_K + I_L) {sign} {inputs})/C_m : volt"
+    ionic = " + ".join(f"I_{ch.name}" for ch in model.channels)
+    return f"dv/dt = (-({ionic}) {sign} {inputs})/C_m : volt"
+
+
+def _conductance(model: CellModel, ch) -> str:
+    absolute = get_dimensions(ch.g) is get_dimensions(siemens)
+    factors = [f"g_{ch.name}/area" if absolute else f"g_{ch.name}"]
+    for gate in ch.gates:
+        factors.append(gate.name if gate.exponent == 1 else f"{gate.name}**{gate.exponent}")
+    return "*".join(factors)
+
+
+def channel_equations(model: CellModel, instantaneous: str = SUBEXPRESSION) -> list[str]:
+    """Current, gate and rate equations of every channel."""
+    lines = [
+        f"I_{ch.name} = {_conductance(model, ch)}*(v - E_{ch.name}) : amp/meter**2"
+        for ch in model.channels
+    ]
+    for ch in model.channels:
+        phi = f"phi_{ch.name}*" if ch.q10 is not None else ""
+        for gate in ch.gates:
+            x, names = gate.name, gate.rendered_names()
+            if gate.form == RATES:
+                a, b = names["alpha"], names["beta"]
+                if phi:
+                    lines.append(f"d{x}/dt = {phi}({a}*(1 - {x}) - {b}*{x}) : 1")
+                else:
+                    lines.append(f"d{x}/dt = {a}*(1 - {x}) - {b}*{x} : 1")
+            elif gate.form == INF_TAU:
+                lines.append(f"d{x}/dt = {phi}({names['inf']} - {x})/{names['tau']} : 1")
+            elif instantaneous == FROZEN:
+                lines.append(f"{x} : 1")
+            else:
+                lines.append(f"{x} = {names['inf']} : 1")
+            units = {"alpha": "Hz", "beta": "Hz", "inf": "1", "tau": "second"}
+            for key, rendered in names.items():
+                lines.append(f"{rendered} = {gate.expressions[key]} : {units[key]}")
+    return lines
+
+
+def _namespace(model: CellModel) -> dict[str, object]:
+    skip = {"celsius"}
+    skip |= {f"q10_{ch.name}" for ch in model.channels}
+    skip |= {f"celsius_ref_{ch.name}" for ch in model.channels}
+    namespace: dict[str, object] = {
+        name: value for name, value in model.parameters.items() if name not in skip
+    }
+    for ch in model.channels:
+        if ch.q10 is not None:
+            namespace[f"phi_{ch.name}"] = model.phi(ch)
+    return namespace
 
 
 def render(
-    preset: Preset,
+    model: CellModel,
     *,
     stimulus: str = STIMULUS_PARAMETER,
     extra_currents: Sequence[str] = (),
     rate_functions: Mapping[str, object] | None = None,
+    instantaneous: str = SUBEXPRESSION,
 ) -> RenderedModel:
-    """Render *preset* into Brian2 equations and a namespace.
+    """Render *model* into Brian2 equations and a namespace.
 
     Parameters
     ----------
-    preset : Preset
+    model : CellModel
     stimulus : {'parameter', 'timed', 'timed_2d'}
         How ``I_inj`` is defined: a per-neuron parameter, ``I_stim(t)`` or
         ``I_stim(t, i)`` with ``I_stim`` a TimedArray the caller adds to the
@@ -124,73 +183,100 @@ def render(
     rate_functions : mapping, optional
         Extra names for the namespace (e.g. faster implementations of
         ``exprel``); the equation text is unchanged.
+    instantaneous : {'subexpression', 'frozen'}
+        How instantaneous gates are written; ``'frozen'`` is what
+        ``exponential_euler`` needs (see the module docstring).
 
     Returns
     -------
     RenderedModel
+
+    Raises
+    ------
+    HHBrianInputError
+        For an unknown stimulus kind or instantaneous mode.
     """
     if stimulus not in STIMULUS_KINDS:
         raise HHBrianInputError(f"unknown stimulus kind {stimulus!r}; use one of {STIMULUS_KINDS}")
-    unit = current_unit(preset)
-    lines = [
-        membrane_equation(preset, extra_currents),
-        "I_Na = g_Na*m**3*h*(v - E_Na) : amp/meter**2",
-        "I_K = g_K*n**4*(v - E_K) : amp/meter**2",
-        "I_L = g_L*(v - E_L) : amp/meter**2",
-    ]
-    lines += [f"d{g}/dt = phi*(alpha_{g}*(1 - {g}) - beta_{g}*{g}) : 1" for g in GATES]
-    lines += [f"{name} = {preset.rates[name]} : Hz" for name in RATE_NAMES]
+    if instantaneous not in (SUBEXPRESSION, FROZEN):
+        raise HHBrianInputError(f"instantaneous must be {SUBEXPRESSION!r} or {FROZEN!r}")
+    unit = current_unit(model)
+    lines = [membrane_equation(model, extra_currents), *channel_equations(model, instantaneous)]
     if stimulus == STIMULUS_PARAMETER:
         lines.append(f"I_inj : {unit}")
     elif stimulus == STIMULUS_TIMED:
         lines.append(f"I_inj = I_stim(t) : {unit}")
     else:
         lines.append(f"I_inj = I_stim(t, i) : {unit}")
-    equations = "\n".join(lines)
-
-    namespace: dict[str, object] = {
-        name: value for name, value in preset.parameters.items() if name not in _NOT_IN_NAMESPACE
-    }
-    namespace["phi"] = preset.phi
+    namespace = _namespace(model)
     if rate_functions:
         namespace.update(rate_functions)
-    condition = f"v {preset.convention.depolarised_comparison} V_spike"
+    updates = {}
+    if instantaneous == FROZEN:
+        updates = {
+            g.name: f"{g.name} = {g.name}_inf" for g in model.gates if g.form == INSTANTANEOUS
+        }
+    condition = f"v {model.convention.depolarised_comparison} V_spike"
     return RenderedModel(
-        preset=preset,
-        equations=equations,
+        preset=model,
+        equations="\n".join(lines),
         namespace=namespace,
         threshold=condition,
         refractory=condition,
         current_unit=unit,
+        updates=updates,
     )
 
 
+def instantaneous_mode(method: str) -> str:
+    """How instantaneous gates must be rendered for a Brian2 method."""
+    return FROZEN if method == "exponential_euler" else SUBEXPRESSION
+
+
 def header(model: RenderedModel) -> str:
-    """Commented header: preset, citation, convention, parameters, initial state."""
+    """Commented header: model, citation, convention, parameters, initial state."""
     p = model.preset
     changes = differences_from_builtin(p)
-    out = [f"# hh-brian preset: {p.name}"]
+    out = [f"# hh-brian model: {p.name}"]
     if changes:
-        out.append(f"# DERIVED from the built-in preset, with: {'; '.join(changes)}")
+        out.append(f"# DERIVED from the built-in model, with: {'; '.join(changes)}")
     out += [
         f"# {p.title}",
         f"# Source: {p.citation}",
         f"# Convention: {p.convention.name}: {p.convention.description}",
+        f"# Channels: {', '.join(_channel_summary(ch) for ch in p.channels)}",
     ]
     if not changes:
         out.append("# Regenerate: hh-brian render --all --write equations/")
     out += ["#", "# Namespace (parameters):"]
-    meanings = {**CORE_PARAMETERS, **OPTIONAL_PARAMETERS}
     for name in p.parameters:
-        out.append(f"#   {name} = {p.display(name)}  ({meanings.get(name, '')})")
-    out.append(f"#   phi = {p.phi:.12g}  (q10**((celsius - celsius_ref)/10))")
+        out.append(f"#   {name} = {p.display(name)}  ({p.meaning(name)})")
+    for ch in p.channels:
+        if ch.q10 is not None:
+            out.append(
+                f"#   phi_{ch.name} = {p.phi(ch):.12g}  "
+                f"(q10_{ch.name}**((celsius - celsius_ref_{ch.name})/10))"
+            )
     out.append(f"# Threshold: {model.threshold}   Refractory while: {model.refractory}")
-    state = model.initial_state
+    report = rest_report(p)
+    state = report.state
     shown = ", ".join(
-        [f"v = {float(state['v'] / mV):.9g}*mV"] + [f"{g} = {float(state[g]):.9g}" for g in GATES]
+        [f"v = {float(state['v'] / mV):.9g}*mV"]
+        + [f"{g} = {float(state[g]):.9g}" for g in p.gate_names]
     )
-    out.append(f"# Initial state (computed steady state at rest): {shown}")
+    out.append(f"# Initial state ({report.message}): {shown}")
     for note in p.notes:
         out.append(f"# Note: {note}")
     out.append("#")
     return "\n".join(out) + "\n"
+
+
+def _channel_summary(ch) -> str:
+    if not ch.gates:
+        return f"{ch.name} (leak)"
+    gates = " ".join(
+        f"{g.name}{'^' + str(g.exponent) if g.exponent > 1 else ''}"
+        f"{'(inst)' if g.form == INSTANTANEOUS else ''}"
+        for g in ch.gates
+    )
+    return f"{ch.name} ({gates})"

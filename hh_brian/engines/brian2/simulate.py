@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 import weakref
-from dataclasses import dataclass, field
+from contextlib import contextmanager
 
 import numpy as np
 from brian2 import (
@@ -25,26 +25,30 @@ from brian2 import (
     SpikeMonitor,
     StateMonitor,
     TimedArray,
-    amp,
     get_dimensions,
-    meter,
     ms,
     prefs,
     second,
 )
 
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError
-from hh_brian.core.expressions import dimension_name
 from hh_brian.engines.brian2.fastpath import fast_enabled, runtime_codeobj_class
+from hh_brian.engines.trace import SimulationResult, Trace
+from hh_brian.models.cell import CellModel
+from hh_brian.models.currents import coerce_current
 from hh_brian.models.kinetics import check_initial_state, resting_state
-from hh_brian.models.presets import GATES, Preset
-from hh_brian.render.brian2 import STIMULUS_PARAMETER, STIMULUS_TIMED, STIMULUS_TIMED_2D, render
+from hh_brian.render.brian2 import (
+    STIMULUS_PARAMETER,
+    STIMULUS_TIMED,
+    STIMULUS_TIMED_2D,
+    instantaneous_mode,
+    render,
+)
 
 #: Integration methods hh-brian passes to Brian2 (each is always explicit).
 BRIAN2_METHODS = ("exponential_euler", "rk4", "euler")
 #: Brian2 code-generation targets for the runtime device.
 TARGETS = ("cython", "numpy")
-STATE_VARIABLES = ("v", *GATES)
 #: Gates may leave [0, 1] by this much (round-off) before a run counts as blown up.
 GATE_SLACK = 1e-9
 #: How often the state is checked during a run (a blown-up run is stopped there).
@@ -56,21 +60,22 @@ class BlowUpGuard:
     at the first NaN/Inf or gate outside [0, 1] (the precise time is then found
     in the recorded traces by :func:`check_finite`)."""
 
-    def __init__(self, group: NeuronGroup, network: Network) -> None:
+    def __init__(self, group: NeuronGroup, network: Network, gates: tuple[str, ...]) -> None:
         # Weak references: the network owns this guard, so strong ones would make a
         # cycle that keeps the group (and its name) alive until the garbage collector runs.
         self._group = weakref.ref(group)
         self._network = weakref.ref(network)
+        self._gates = gates
         self.tripped_at: Quantity | None = None
 
     def check(self) -> None:
         group, network = self._group(), self._network()
         if group is None or network is None:
             return
-        for name in STATE_VARIABLES:
+        for name in ("v", *self._gates):
             values = getattr(group, f"{name}_")[:]
             bad = ~np.isfinite(values)
-            if name in GATES:
+            if name != "v":
                 bad |= (values < -GATE_SLACK) | (values > 1 + GATE_SLACK)
             if bad.any():
                 self.tripped_at = network.t
@@ -78,84 +83,15 @@ class BlowUpGuard:
                 return
 
 
-@dataclass
-class SimulationResult:
-    """Traces and spikes of one run, with units.
-
-    Attributes
-    ----------
-    preset : Preset
-    method : str
-    dt : Quantity
-    t : Quantity
-        Sample times, one per step: 0, dt, ..., (n_steps - 1)*dt.
-    traces : dict[str, Quantity]
-        ``v`` (volt, preset's convention) and the gates n, m, h, each of shape
-        (n_recorded, n_steps).
-    recorded : ndarray
-        Indices of the recorded neurons.
-    spike_indices : ndarray
-    spike_times : Quantity
-        All spikes of all neurons (threshold crossings in the depolarising sense).
-    n_neurons : int
-    wall_time : float
-        Seconds spent in ``Network.run`` (code generation included on first use).
-    info : dict
-        Engine, target and other provenance.
-    """
-
-    preset: Preset
-    method: str
-    dt: Quantity
-    t: Quantity
-    traces: dict[str, Quantity]
-    recorded: np.ndarray
-    spike_indices: np.ndarray
-    spike_times: Quantity
-    n_neurons: int
-    wall_time: float
-    info: dict[str, object] = field(default_factory=dict)
-
-    def spikes_of(self, neuron: int = 0) -> Quantity:
-        """Spike times of one neuron (second)."""
-        return self.spike_times[self.spike_indices == neuron]
-
-    @property
-    def v(self) -> Quantity:
-        """Membrane potential traces in the preset's convention (volt)."""
-        return self.traces["v"]
-
-
-def coerce_current(preset: Preset, current: Quantity, *, what: str = "current") -> Quantity:
-    """Express an injected current in the units the preset's equations take.
-
-    A density (A/m^2) is accepted by every preset; an absolute current (A) only
-    by presets with an ``area``, which turn densities into currents by
-    multiplying with the area.
-
-    >>> from brian2 import uA, cm
-    >>> from hh_brian.models.presets import get_preset
-    >>> coerce_current(get_preset("traub_miles"), 1 * uA / cm**2)
-    0.2 * nampere
-    """
-    dims = get_dimensions(current)
-    density = get_dimensions(amp / meter**2)
-    absolute = get_dimensions(amp)
-    if dims is density:
-        return current * preset.parameters["area"] if preset.has_area else current
-    if dims is absolute:
-        if preset.has_area:
-            return current
-        raise HHBrianInputError(
-            f"{what}: {current!r} is an absolute current but preset {preset.name!r} is per "
-            "area; give a density such as '10*uA/cm**2', or give the preset an area "
-            "(--set area=20000*um**2)"
-        )
-    example = "'10*uA/cm**2'" + (" or '0.5*nA'" if preset.has_area else "")
-    raise HHBrianInputError(
-        f"{what}: {current!r} is {dimension_name(dims)}; expected a current "
-        f"density{' or a current' if preset.has_area else ''}, e.g. {example}"
-    )
+@contextmanager
+def codegen_target(target: str):
+    """Set Brian2's ``prefs.codegen.target`` for a block and restore it afterwards."""
+    before = prefs.codegen.target
+    prefs.codegen.target = target
+    try:
+        yield
+    finally:
+        prefs.codegen.target = before
 
 
 def blow_up_advice(method: str) -> str:
@@ -202,7 +138,7 @@ def check_time_step(dt: Quantity, duration: Quantity) -> int:
 
 
 def simulate(
-    preset: Preset,
+    preset: CellModel,
     *,
     current: Quantity | TimedArray,
     duration: Quantity,
@@ -279,9 +215,47 @@ def simulate(
     if n_neurons < 1:
         raise HHBrianInputError(f"n_neurons must be at least 1, got {n_neurons}")
 
-    model = render(preset, stimulus=stimulus)
+    model = render(preset, stimulus=stimulus, instantaneous=instantaneous_mode(method))
     namespace.update(model.namespace)
-    prefs.codegen.target = target
+    state_variables = preset.state_variables
+    gates = preset.gate_names
+    with codegen_target(target):
+        return _run(
+            preset,
+            model,
+            namespace,
+            n_neurons,
+            method,
+            dt,
+            n_steps,
+            target,
+            fast,
+            initial_state,
+            constant,
+            record,
+            check,
+            state_variables,
+            gates,
+        )
+
+
+def _run(
+    preset,
+    model,
+    namespace,
+    n_neurons,
+    method,
+    dt,
+    n_steps,
+    target,
+    fast,
+    initial_state,
+    constant,
+    record,
+    check,
+    state_variables,
+    gates,
+) -> Trace:
     group = NeuronGroup(
         n_neurons,
         model.equations,
@@ -294,17 +268,19 @@ def simulate(
         codeobj_class=runtime_codeobj_class(target, fast),
     )
     state = check_initial_state(preset, initial_state) if initial_state else resting_state(preset)
-    for name in STATE_VARIABLES:
+    for name in state_variables:
         setattr(group, name, state[name])
+    for code in model.updates.values():  # instantaneous gates held over a step
+        group.run_regularly(code, when="before_groups", order=-1)
     if constant is not None:
         group.I_inj = constant
 
     indices = _record_indices(record, n_neurons)
-    state_monitor = StateMonitor(group, list(STATE_VARIABLES), record=indices, dt=dt)
+    state_monitor = StateMonitor(group, list(state_variables), record=indices, dt=dt)
     spike_monitor = SpikeMonitor(group)
     network = Network(group, state_monitor, spike_monitor)
     if check:  # stop at the first sign of a blow-up instead of integrating NaN to the end
-        guard = BlowUpGuard(group, network)
+        guard = BlowUpGuard(group, network, gates)
         network.add(NetworkOperation(guard.check, dt=max(GUARD_INTERVAL, dt), when="end"))
     started = time.perf_counter()
     try:
@@ -320,7 +296,7 @@ def simulate(
         ) from None
     wall = time.perf_counter() - started
 
-    traces = {name: getattr(state_monitor, name)[:] for name in STATE_VARIABLES}
+    traces = {name: getattr(state_monitor, name)[:] for name in state_variables}
     traces = {k: (v if k == "v" else np.asarray(v)) for k, v in traces.items()}
     result = SimulationResult(
         preset=preset,
@@ -341,7 +317,7 @@ def simulate(
         },
     )
     if check:
-        final = {name: np.asarray(getattr(group, name)[:]) for name in STATE_VARIABLES}
+        final = {name: np.asarray(getattr(group, name)[:]) for name in state_variables}
         check_finite(result, final)
     return result
 
@@ -364,17 +340,17 @@ def check_finite(result: SimulationResult, final_state: dict[str, np.ndarray]) -
     bad_time = None
     if result.recorded.size:
         bad = np.zeros(result.t.shape, dtype=bool)
-        for name in STATE_VARIABLES:
+        for name in result.preset.state_variables:
             values = np.asarray(result.traces[name])
             step_bad = ~np.isfinite(values)
-            if name in GATES:
+            if name != "v":
                 step_bad |= (values < -GATE_SLACK) | (values > 1 + GATE_SLACK)
             bad |= step_bad.any(axis=0)
         if bad.any():
             bad_time = result.t[np.argmax(bad)]
     final_bad = any(
         (~np.isfinite(values)).any()
-        or (name in GATES and ((values < -GATE_SLACK) | (values > 1 + GATE_SLACK)).any())
+        or (name != "v" and ((values < -GATE_SLACK) | (values > 1 + GATE_SLACK)).any())
         for name, values in final_state.items()
     )
     if bad_time is None and not final_bad:

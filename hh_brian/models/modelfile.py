@@ -1,0 +1,451 @@
+"""Model files: a cell as TOML text with units, meanings and a citation.
+
+The schema (a contract; extensions are welcome, these keys must work)::
+
+    [model]
+    name = "rs_cell"
+    title = "Regular-spiking cell with an M-current"
+    convention = "modern"                # or "hh1952"
+    citation = "Pospischil M et al. (2008) ... doi:10.1007/s00422-008-0263-8"
+    notes = ["where the model departs from its source"]   # optional
+
+    [membrane]
+    C_m = "1*uF/cm**2"
+    area = "11843*um**2"                 # optional; then currents may be absolute
+    celsius = 36                         # degC; defaults to the channels' celsius_ref
+    V_spike = "-20*mV"                   # optional spike-detection threshold
+    v_rest_guess = "-70*mV"              # optional
+
+    [parameters]                         # optional named constants
+    V_T = "-56.2*mV"                     # or { value = "-56.2*mV", meaning = "..." }
+
+    [channels.na]
+    g = "56*mS/cm**2"
+    E = "50*mV"
+    gates = { m = 3, h = 1 }             # gate name = exponent
+    q10 = 3                              # optional, with celsius_ref
+    celsius_ref = 36
+    [channels.na.m]
+    alpha = "..."                        # alpha/beta, or inf/tau, or
+    beta = "..."                         # { inf = "...", instantaneous = true }
+
+A channel without ``gates`` is a leak.  Extensions hh-brian reads: ``[model]
+length_unit`` (``"cm"`` or ``"mm"``, for display), ``[model] numpy_twin`` (the
+hand-written NumPy rates of a built-in squid model), a structured
+``citation`` table (``authors, year, title, source, doi, url``) and a
+``description`` per channel.
+
+Every error names the file, the key, what was expected and an example.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+
+from brian2 import Quantity, farad, mV, siemens, umetre
+
+from hh_brian.core.conventions import CONVENTIONS
+from hh_brian.core.errors import HHBrianInputError, closest_names
+from hh_brian.core.expressions import evaluate
+from hh_brian.models.cell import (
+    CellModel,
+    check_model,
+    display_value,
+    expression_example,
+    validate_parameter,
+)
+from hh_brian.models.channels import FORM_KEYS, INF_TAU, INSTANTANEOUS, RATES, Channel, Gate
+from hh_brian.models.citation import Citation
+
+#: Largest model file read (bytes): a model is text of a few kB.
+MAX_FILE_BYTES = 1_000_000
+
+_MODEL_KEYS = ("name", "title", "convention", "citation", "notes", "length_unit", "numpy_twin")
+_MEMBRANE_KEYS = ("C_m", "area", "celsius", "V_spike", "v_rest_guess")
+_CHANNEL_KEYS = ("g", "E", "gates", "q10", "celsius_ref", "description", "ion")
+_GATE_KEYS = ("alpha", "beta", "inf", "tau", "instantaneous")
+_TOP_KEYS = ("model", "membrane", "parameters", "channels")
+
+
+class _Reader:
+    """Reads one parsed TOML document; every error is prefixed with the file name."""
+
+    def __init__(self, data: Mapping, origin: str) -> None:
+        self.data = data
+        self.origin = origin
+
+    def fail(self, key: str, message: str) -> HHBrianInputError:
+        return HHBrianInputError(f"{self.origin}: {key}: {message}")
+
+    def table(self, value: object, key: str, allowed: tuple[str, ...]) -> Mapping:
+        if not isinstance(value, Mapping):
+            raise self.fail(key, f"expected a table [{key}], got {value!r}")
+        for name in value:
+            if name not in allowed and not (key.startswith("channels.") and key.count(".") == 1):
+                raise self.fail(
+                    f"{key}.{name}",
+                    f"unknown key.{closest_names(name, allowed)} Allowed: {', '.join(allowed)}",
+                )
+        return value
+
+    def quantity(self, text: object, key: str, reference: object, example: str) -> Quantity:
+        if isinstance(text, Mapping):
+            text = text.get("value")
+        if isinstance(text, bool) or not isinstance(text, str | int | float):
+            raise self.fail(key, f"expected a string with units such as {example}, got {text!r}")
+        try:
+            value = evaluate(str(text), what=key, example=example)
+            name = key.rsplit(".", 1)[-1]
+            return validate_parameter(name, value, reference)
+        except HHBrianInputError as exc:
+            raise self.fail(key, _strip_what(str(exc), key)) from None
+
+    def number(self, value: object, key: str, example: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(key, f"expected a number, e.g. {example}, got {value!r}")
+        return float(value)
+
+
+def _strip_what(message: str, key: str) -> str:
+    """Drop a leading 'parameter NAME: ' or 'KEY: ' that the caller already prints."""
+    for prefix in (f"{key}: ", f"parameter {key.rsplit('.', 1)[-1]}: "):
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    return message
+
+
+def load_model_file(path: str | Path) -> CellModel:
+    """Read and validate a model file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.toml`` model file.
+
+    Returns
+    -------
+    CellModel
+
+    Raises
+    ------
+    HHBrianInputError
+        If the file is missing, unreadable, too large, not TOML, or any key is
+        missing, unknown, of the wrong unit or out of range.  The message names
+        the file and the key.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise HHBrianInputError(f"{path}: cannot read the model file ({exc.strerror})") from None
+    if size > MAX_FILE_BYTES:
+        raise HHBrianInputError(
+            f"{path}: {size} bytes is too large for a model file (limit {MAX_FILE_BYTES})"
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HHBrianInputError(
+            f"{path}: cannot read the model file as UTF-8 text ({exc})"
+        ) from None
+    return model_from_toml(text, origin=str(path), default_name=path.stem)
+
+
+def model_from_toml(
+    text: str, *, origin: str = "<model>", default_name: str = "model"
+) -> CellModel:
+    """Parse model-file text into a validated :class:`CellModel` (see the module docstring)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise HHBrianInputError(f"{origin}: not valid TOML ({exc})") from None
+    r = _Reader(data, origin)
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise r.fail(
+                key,
+                f"unknown table.{closest_names(key, _TOP_KEYS)} Allowed: {', '.join(_TOP_KEYS)}",
+            )
+    meta = r.table(data.get("model", {}), "model", _MODEL_KEYS)
+    convention_name = meta.get("convention", "modern")
+    if convention_name not in CONVENTIONS:
+        raise r.fail("model.convention", f"{convention_name!r}; use one of {sorted(CONVENTIONS)}")
+    convention = CONVENTIONS[convention_name]
+    name = meta.get("name", default_name)
+    if not isinstance(name, str) or not name.strip():
+        raise r.fail("model.name", f"expected a non-empty string, got {name!r}")
+
+    membrane = r.table(data.get("membrane", {}), "membrane", _MEMBRANE_KEYS)
+    if "C_m" not in membrane:
+        raise r.fail("membrane.C_m", "missing; give the specific capacitance, e.g. '1*uF/cm**2'")
+    c_m = r.quantity(membrane["C_m"], "membrane.C_m", farad / umetre**2, "'1*uF/cm**2'")
+    area = None
+    if "area" in membrane:
+        area = r.quantity(membrane["area"], "membrane.area", umetre**2, "'20000*um**2'")
+
+    constants: dict[str, Quantity] = {}
+    meanings: dict[str, str] = {}
+    params = r.table(data.get("parameters", {}), "parameters", tuple(data.get("parameters", {})))
+    for pname, raw in params.items():
+        key = f"parameters.{pname}"
+        text_value = raw.get("value") if isinstance(raw, Mapping) else raw
+        if isinstance(raw, Mapping):
+            meanings[pname] = str(raw.get("meaning", ""))
+        if isinstance(text_value, bool) or not isinstance(text_value, str | int | float):
+            raise r.fail(key, f"expected a value with units such as '-63*mV', got {raw!r}")
+        try:
+            value = evaluate(str(text_value), constants, what=key, example="'-63*mV'")
+        except HHBrianInputError as exc:
+            raise r.fail(key, _strip_what(str(exc), key)) from None
+        constants[pname] = validate_parameter(pname, value, value)
+
+    channels_table = data.get("channels", {})
+    if not isinstance(channels_table, Mapping) or not channels_table:
+        raise r.fail("channels", "no channels; give at least one, e.g. [channels.leak] with g, E")
+    channels = [
+        _read_channel(r, ch_name, ch_data, area is not None)
+        for ch_name, ch_data in channels_table.items()
+    ]
+
+    refs = {ch.celsius_ref for ch in channels if ch.celsius_ref is not None}
+    if "celsius" in membrane:
+        celsius = r.number(membrane["celsius"], "membrane.celsius", "36")
+        validate_parameter("celsius", celsius, 1.0)
+    elif len(refs) > 1:
+        raise r.fail(
+            "membrane.celsius",
+            f"missing; the channels' celsius_ref differ ({sorted(refs)}), so give the "
+            "temperature, e.g. celsius = 36",
+        )
+    else:
+        celsius = refs.pop() if refs else 6.3
+
+    v_spike = convention.from_modern(-20 * mV)
+    if "V_spike" in membrane:
+        v_spike = r.quantity(membrane["V_spike"], "membrane.V_spike", mV, "'-20*mV'")
+    v_rest = convention.from_modern(-65 * mV)
+    if "v_rest_guess" in membrane:
+        v_rest = r.quantity(membrane["v_rest_guess"], "membrane.v_rest_guess", mV, "'-65*mV'")
+
+    citation_raw = meta.get("citation", "")
+    if isinstance(citation_raw, Mapping):
+        citation = Citation(**{k: citation_raw[k] for k in citation_raw})
+    else:
+        citation = Citation.from_text(str(citation_raw))
+    notes = meta.get("notes", ())
+    if isinstance(notes, str):
+        notes = (notes,)
+    model = CellModel(
+        name=name.strip(),
+        title=str(meta.get("title", name)),
+        convention=convention,
+        C_m=c_m,
+        channels=tuple(channels),
+        citation=citation,
+        constants=constants,
+        celsius=celsius,
+        V_spike=v_spike,
+        v_rest_guess=v_rest,
+        area=area,
+        notes=tuple(str(n) for n in notes),
+        length_unit=str(meta.get("length_unit", "cm")),
+        numpy_twin=meta.get("numpy_twin"),
+        source=origin,
+        meanings=meanings,
+    )
+    try:
+        return check_model(model)
+    except HHBrianInputError as exc:
+        raise HHBrianInputError(f"{origin}: {exc}") from None
+
+
+def _read_channel(r: _Reader, name: str, data: object, has_area: bool) -> Channel:
+    key = f"channels.{name}"
+    if not isinstance(data, Mapping):
+        raise r.fail(key, f"expected a table [channels.{name}] with g and E, got {data!r}")
+    gate_spec = data.get("gates", {})
+    if not isinstance(gate_spec, Mapping):
+        raise r.fail(f"{key}.gates", "expected a table of gate = exponent, e.g. { m = 3, h = 1 }")
+    for sub in data:
+        if sub not in _CHANNEL_KEYS and sub not in gate_spec:
+            hint = (
+                f" (a kinetics table for gate {sub!r}, which is not listed in gates)"
+                if isinstance(data[sub], Mapping)
+                else ""
+            )
+            raise r.fail(
+                f"{key}.{sub}",
+                f"unknown key{hint}.{closest_names(sub, _CHANNEL_KEYS)} Allowed: "
+                f"{', '.join(_CHANNEL_KEYS)} and one table per gate",
+            )
+    for required, example in (("g", "'36*mS/cm**2'"), ("E", "'-77*mV'")):
+        if required not in data:
+            raise r.fail(f"{key}.{required}", f"missing; e.g. {required} = {example}")
+    g_text = data["g"]
+    g_value = (
+        evaluate(str(g_text), what=f"{key}.g", example="'36*mS/cm**2'")
+        if isinstance(g_text, str)
+        else g_text
+    )
+    absolute = has_area and getattr(g_value, "dim", None) == siemens.dim
+    g = r.quantity(
+        g_text, f"{key}.g", siemens if absolute else siemens / umetre**2, "'36*mS/cm**2'"
+    )
+    E = r.quantity(data["E"], f"{key}.E", mV, "'-77*mV'")
+    q10 = data.get("q10")
+    celsius_ref = data.get("celsius_ref")
+    if q10 is not None:
+        q10 = r.number(q10, f"{key}.q10", "3")
+        if q10 <= 0:
+            raise r.fail(f"{key}.q10", f"must be positive, got {q10:g}; e.g. q10 = 3")
+    if celsius_ref is not None:
+        celsius_ref = r.number(celsius_ref, f"{key}.celsius_ref", "6.3")
+    if (q10 is None) != (celsius_ref is None):
+        raise r.fail(
+            key, "give both q10 and celsius_ref, or neither; e.g. q10 = 3, celsius_ref = 6.3"
+        )
+    gates = []
+    for gate_name, exponent in gate_spec.items():
+        gkey = f"{key}.{gate_name}"
+        if isinstance(exponent, bool) or not isinstance(exponent, int) or exponent < 1:
+            raise r.fail(
+                f"{key}.gates.{gate_name}",
+                f"exponent {exponent!r} must be a positive integer, e.g. gates = {{ m = 3 }}",
+            )
+        kinetics = data.get(gate_name)
+        if not isinstance(kinetics, Mapping):
+            raise r.fail(
+                gkey,
+                "missing kinetics table; give alpha and beta, inf and tau, or inf with "
+                "instantaneous = true",
+            )
+        gates.append(_read_gate(r, gkey, gate_name, exponent, kinetics))
+    return Channel(
+        name=name,
+        g=g,
+        E=E,
+        gates=tuple(gates),
+        q10=q10,
+        celsius_ref=celsius_ref,
+        description=str(data.get("description", "")),
+        ion=data.get("ion"),
+    )
+
+
+def _read_gate(r: _Reader, key: str, name: str, exponent: int, data: Mapping) -> Gate:
+    r.table(data, key, _GATE_KEYS)
+    given = {k for k in ("alpha", "beta", "inf", "tau") if k in data}
+    instantaneous = data.get("instantaneous", False)
+    if not isinstance(instantaneous, bool):
+        raise r.fail(f"{key}.instantaneous", f"expected true or false, got {instantaneous!r}")
+    if instantaneous:
+        form = INSTANTANEOUS
+        if given != {"inf"}:
+            extra = sorted(given - {"inf"})
+            raise r.fail(
+                key,
+                f"an instantaneous gate takes only inf, not {', '.join(extra) or 'nothing'}; "
+                'e.g. { inf = "alpha_m/(alpha_m + beta_m)", instantaneous = true }'
+                if extra
+                else 'an instantaneous gate needs inf, e.g. { inf = "1/(1 + exp(-(v + 30*mV)/'
+                '(9.5*mV)))", instantaneous = true }',
+            )
+    elif given == {"alpha", "beta"}:
+        form = RATES
+    elif given == {"inf", "tau"}:
+        form = INF_TAU
+    elif given >= {"alpha", "beta"} or given >= {"inf", "tau"} or len(given) > 2:
+        raise r.fail(
+            key,
+            f"gives {', '.join(sorted(given))}; give alpha and beta OR inf and tau, not both",
+        )
+    else:
+        raise r.fail(
+            key,
+            f"gives {', '.join(sorted(given)) or 'nothing'}; give alpha and beta, or inf and "
+            "tau, or inf with instantaneous = true",
+        )
+    expressions = {}
+    for k in FORM_KEYS[form]:
+        text = data[k]
+        if not isinstance(text, str) or not text.strip():
+            raise r.fail(
+                f"{key}.{k}", f"expected a Brian2 expression in v, e.g. {expression_example(k)}"
+            )
+        expressions[k] = text.strip()
+    return Gate(name=name, exponent=exponent, form=form, expressions=expressions)
+
+
+# ---------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------
+
+
+def _q(value: object, length_unit: str) -> str:
+    return '"' + display_value(value, length_unit, digits=17).replace('"', "") + '"'
+
+
+def _s(text: str) -> str:
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def model_to_toml(model: CellModel) -> str:
+    """The model as model-file text that :func:`model_from_toml` reads back equal."""
+    lu = model.length_unit
+    out = ["[model]", f"name = {_s(model.name)}", f"title = {_s(model.title)}"]
+    out.append(f"convention = {_s(model.convention.name)}")
+    c = model.citation
+    if c.text is not None:
+        out.append(f"citation = {_s(c.text)}")
+    else:
+        fields = [
+            f"authors = {_s(c.authors)}",
+            f"year = {c.year}",
+            f"title = {_s(c.title)}",
+            f"source = {_s(c.source)}",
+        ]
+        fields += [f"{k} = {_s(getattr(c, k))}" for k in ("doi", "url") if getattr(c, k)]
+        out.append("citation = { " + ", ".join(fields) + " }")
+    if model.notes:
+        out.append("notes = [")
+        out += [f"    {_s(n)}," for n in model.notes]
+        out.append("]")
+    out.append(f"length_unit = {_s(lu)}")
+    if model.numpy_twin:
+        out.append(f"numpy_twin = {_s(model.numpy_twin)}")
+    out += ["", "[membrane]", f"C_m = {_q(model.C_m, lu)}"]
+    if model.area is not None:
+        out.append(f"area = {_q(model.area, lu)}")
+    out.append(f"celsius = {model.celsius!r}")
+    out.append(f"V_spike = {_q(model.V_spike, lu)}")
+    out.append(f"v_rest_guess = {_q(model.v_rest_guess, lu)}")
+    if model.constants:
+        out += ["", "[parameters]"]
+        for name, value in model.constants.items():
+            meaning = model.meanings.get(name)
+            if meaning:
+                out.append(f"{name} = {{ value = {_q(value, lu)}, meaning = {_s(meaning)} }}")
+            else:
+                out.append(f"{name} = {_q(value, lu)}")
+    for ch in model.channels:
+        out += ["", f"[channels.{ch.name}]"]
+        if ch.description:
+            out.append(f"description = {_s(ch.description)}")
+        out += [f"g = {_q(ch.g, lu)}", f"E = {_q(ch.E, lu)}"]
+        if ch.gates:
+            out.append(
+                "gates = { " + ", ".join(f"{g.name} = {g.exponent}" for g in ch.gates) + " }"
+            )
+        if ch.q10 is not None:
+            out += [f"q10 = {ch.q10!r}", f"celsius_ref = {ch.celsius_ref!r}"]
+        for gate in ch.gates:
+            out.append(f"[channels.{ch.name}.{gate.name}]")
+            out += [f"{k} = {_s(v)}" for k, v in gate.expressions.items()]
+            if gate.form == INSTANTANEOUS:
+                out.append("instantaneous = true")
+    return "\n".join(out) + "\n"
+
+
+__all__ = ["MAX_FILE_BYTES", "load_model_file", "model_from_toml", "model_to_toml"]
