@@ -12,14 +12,26 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from brian2 import Quantity, TimedArray, cm, ms, msiemens, mV, uA, uF
+from brian2 import Quantity, TimedArray, cm, get_dimensions, ms, msiemens, mV, siemens, uA, uF
 
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError
-from hh_brian.core.expressions import evaluate
-from hh_brian.engines.brian2.simulate import SimulationResult, check_time_step, coerce_current
-from hh_brian.engines.reference import KINETICS, IntegrationError, ReferenceModel, integrate
+from hh_brian.core.expressions import evaluate, names_in
+from hh_brian.core.timegrid import check_time_step
+from hh_brian.engines.reference import (
+    KINETICS,
+    IntegrationError,
+    RefChannel,
+    ReferenceModel,
+    RefGate,
+    gate_rates,
+    integrate,
+)
+from hh_brian.engines.trace import SimulationResult
+from hh_brian.models.cell import CellModel
+from hh_brian.models.channels import Gate
+from hh_brian.models.currents import coerce_current
 from hh_brian.models.kinetics import check_initial_state, resting_state
-from hh_brian.models.presets import GATES, Preset, custom_rate_names
+from hh_brian.models.library import MODELS
 
 #: Brian2 method name -> reference integrator of the identical scheme.
 MATCHING_SCHEME = {
@@ -32,96 +44,103 @@ REFERENCE_METHODS = ("exponential_euler", "exponential_euler_tau", "rk4", "euler
 _CONDUCTANCE = msiemens / cm**2
 _CAPACITANCE = uF / cm**2
 _DENSITY = uA / cm**2
+_UNITS = {"alpha": 1 / ms, "beta": 1 / ms, "inf": 1, "tau": ms}
 
 
-def _rate_callable(preset: Preset, name: str) -> Callable[[np.ndarray], np.ndarray]:
-    """A NumPy function v[mV] -> rate[1/ms] evaluating a user expression with units."""
-    text = preset.rates[name]
-    parameters = dict(preset.parameters)
+def _translated(model: CellModel, gate: Gate, key: str) -> Callable[[np.ndarray], np.ndarray]:
+    """A NumPy function v[mV] -> value (1/ms, 1 or ms) evaluating a gate expression."""
+    text = gate.expressions[key]
+    parameters = dict(model.parameters)
+    unit = _UNITS[key]
 
-    def rate(v_mV: np.ndarray) -> np.ndarray:
-        value = evaluate(text, {**parameters, "v": np.asarray(v_mV) * mV}, what=f"rate {name}")
-        return np.asarray(value * ms, dtype=float)
+    def function(v_mV: np.ndarray) -> np.ndarray:
+        value = evaluate(text, {**parameters, "v": np.asarray(v_mV) * mV}, what=f"{gate.name}")
+        return np.asarray(value / unit, dtype=float) * np.ones(np.shape(v_mV))
 
-    rate.__name__ = name
-    rate.__doc__ = f"{name}(v) = {text}  (translated; v in mV, result in 1/ms)"
-    return rate
-
-
-#: Parameters that enter only the named rates; changing one makes those rates custom.
-RATE_PARAMETERS = {
-    "A_alpha_n": ("alpha_n",),
-    "B_alpha_n": ("alpha_n",),
-    "A_beta_n": ("beta_n",),
-    "B_beta_n": ("beta_n",),
-}
+    function.__name__ = f"{gate.name}_{key}"
+    function.__doc__ = f"{gate.name}.{key}(v) = {text}  (translated; v in mV)"
+    return function
 
 
-def _custom_rates(preset: Preset) -> set[str]:
-    """Rates whose text, or whose rate-only parameters, differ from the built-in preset."""
-    from hh_brian.models.presets import PRESETS
-
-    custom = set(custom_rate_names(preset)) if preset.kinetics is None else set()
-    base = next((p for p in PRESETS.values() if p.kinetics == preset.base_kinetics), None)
-    for name, rates in RATE_PARAMETERS.items():
-        if base is not None and name in base.parameters:
-            if preset.parameters[name] != base.parameters[name]:
-                custom.update(rates)
-    return custom
+def _twin_base(model: CellModel) -> CellModel | None:
+    """The built-in model that defines the hand-written twin rates *model* names."""
+    if not model.numpy_twin or model.numpy_twin not in KINETICS:
+        return None
+    for name in MODELS:
+        base = MODELS[name]
+        if base.numpy_twin == model.numpy_twin:
+            return base
+    return None  # pragma: no cover - every twin has a built-in model
 
 
-def reference_kinetics(preset: Preset) -> str | dict[str, tuple[Callable, Callable]]:
-    """Kinetics for the reference: its own NumPy rates, or translated user rates.
+def twin_gates(model: CellModel) -> set[str]:
+    """Gates of *model* that the reference runs with its own hand-written NumPy rates.
 
-    For a built-in preset this is the *name* of the reference's independently
-    written rate set, so that a typo in either implementation shows up as a
-    disagreement.  Rates the user replaced (or whose rate-only parameters, such
-    as the thermodynamic n-gate's A and B, were changed) are translated from the
-    expression text; the other rates keep the reference's own functions.
-    (Traub-Miles rates depend on V_T, which the reference takes as a parameter.)
+    A gate qualifies when the model names a twin rate set and the gate's expressions,
+    and the values of every constant they use, equal those of the built-in model that
+    defines the twin; Traub-Miles twins take V_T as an argument, so V_T may differ.
+    Every other gate (a user channel, or a rate the user replaced) is translated from its
+    expression text, so a typo on either side of a built-in model still shows up as a
+    disagreement between the engines.
     """
-    custom = _custom_rates(preset)
-    if not custom:
-        return preset.base_kinetics
-    base = KINETICS.get(preset.base_kinetics or "")
-    table: dict[str, tuple[Callable, Callable]] = {}
-    for gate in GATES:
-        own = base[gate] if base is not None else None
-        funcs = []
-        for position, kind in enumerate(("alpha", "beta")):
-            name = f"{kind}_{gate}"
-            if own is None or name in custom or preset.base_kinetics == "traub_miles":
-                funcs.append(_rate_callable(preset, name))
+    base = _twin_base(model)
+    if base is None:
+        return set()
+    base_gates = {g.name: g for g in base.gates}
+    free = {"V_T"} if model.numpy_twin == "traub_miles" else set()
+    out = set()
+    for gate in model.gates:
+        other = base_gates.get(gate.name)
+        if other is None or dict(other.expressions) != dict(gate.expressions):
+            continue
+        used = set().union(*(names_in(t) for t in gate.expressions.values())) - free
+        if all(
+            name not in model.constants or bool(model.constants[name] == base.constants.get(name))
+            for name in used
+        ):
+            out.add(gate.name)
+    return out
+
+
+def reference_model(preset: CellModel) -> ReferenceModel:
+    """The model in the reference's floats: mS/cm^2, mV, uF/cm^2, and NumPy rate functions.
+
+    Built-in squid gates use the reference's own hand-written rates
+    (:func:`twin_gates`); every other gate is translated from its expression text.
+    """
+    twins = twin_gates(preset)
+    v_t = float(preset.constants["V_T"] / mV) if "V_T" in preset.constants else None
+    table = gate_rates(preset.numpy_twin, *(() if v_t is None else (v_t,))) if twins else {}
+    channels = []
+    for ch in preset.channels:
+        g = ch.g / preset.area if get_dimensions(ch.g) is get_dimensions(siemens) else ch.g
+        gates = []
+        for gate in ch.gates:
+            if gate.name in twins:
+                f1, f2 = table[gate.name]
             else:
-                funcs.append(own[position])
-        table[gate] = (funcs[0], funcs[1])
-    return table
-
-
-def reference_model(preset: Preset) -> ReferenceModel:
-    """The preset as a :class:`ReferenceModel` (floats in the reference's units)."""
-    p = preset.parameters
-    kwargs = {}
-    if "V_T" in p:
-        kwargs["V_T"] = float(p["V_T"] / mV)
+                keys = list(gate.expressions)
+                f1 = _translated(preset, gate, keys[0])
+                f2 = _translated(preset, gate, keys[1]) if len(keys) > 1 else None
+            gates.append(RefGate(gate.name, gate.exponent, gate.form, f1, f2))
+        channels.append(
+            RefChannel(
+                name=ch.name,
+                g=float(g / _CONDUCTANCE),
+                E=float(ch.E / mV),
+                gates=tuple(gates),
+                phi=preset.phi(ch),
+            )
+        )
     return ReferenceModel(
-        g_Na=float(p["g_Na"] / _CONDUCTANCE),
-        g_K=float(p["g_K"] / _CONDUCTANCE),
-        g_L=float(p["g_L"] / _CONDUCTANCE),
-        E_Na=float(p["E_Na"] / mV),
-        E_K=float(p["E_K"] / mV),
-        E_L=float(p["E_L"] / mV),
-        C_m=float(p["C_m"] / _CAPACITANCE),
+        channels=tuple(channels),
+        C_m=float(preset.C_m / _CAPACITANCE),
         convention=preset.convention.name,
-        kinetics=reference_kinetics(preset),
-        celsius=float(p["celsius"]),
-        celsius_ref=float(p["celsius_ref"]),
-        q10=float(p["q10"]),
-        **kwargs,
+        v_rest_guess=float(preset.v_rest_guess / mV),
     )
 
 
-def current_density_uA_cm2(preset: Preset, current: Quantity) -> np.ndarray:
+def current_density_uA_cm2(preset: CellModel, current: Quantity) -> np.ndarray:
     """Physical injected current as a density in uA/cm^2 (absolute currents / area)."""
     current = coerce_current(preset, current)
     if preset.has_area:
@@ -129,7 +148,9 @@ def current_density_uA_cm2(preset: Preset, current: Quantity) -> np.ndarray:
     return np.asarray(current / _DENSITY, dtype=float)
 
 
-def reference_current(preset: Preset, current: Quantity | TimedArray, dt: Quantity, n_steps: int):
+def reference_current(
+    preset: CellModel, current: Quantity | TimedArray, dt: Quantity, n_steps: int
+):
     """Constant (scalar or per neuron) or per-step sampled current for the reference."""
     if not isinstance(current, TimedArray):
         return current_density_uA_cm2(preset, Quantity(current))
@@ -148,14 +169,14 @@ def reference_current(preset: Preset, current: Quantity | TimedArray, dt: Quanti
     return samples[:needed]
 
 
-def initial_vector(preset: Preset, state: dict[str, Quantity] | None = None) -> np.ndarray:
-    """Initial ``(V[mV], n, m, h)`` from *state* or the preset's computed rest."""
+def initial_vector(preset: CellModel, state: dict[str, Quantity] | None = None) -> np.ndarray:
+    """Initial ``(V[mV], gates...)`` from *state* or the model's computed rest."""
     state = check_initial_state(preset, state) if state else resting_state(preset)
-    return np.array([float(state["v"] / mV), *(float(state[g]) for g in GATES)])
+    return np.array([float(state["v"] / mV), *(float(state[g]) for g in preset.gate_names)])
 
 
 def simulate_reference(
-    preset: Preset,
+    preset: CellModel,
     *,
     current: Quantity | TimedArray,
     duration: Quantity,
@@ -210,7 +231,7 @@ def simulate_reference(
     order = np.argsort(np.concatenate(times), kind="stable") if times else np.array([], int)
     traces = {
         "v": (run.V[:n_steps].T * mV),
-        **{g: getattr(run, g)[:n_steps].T for g in GATES},
+        **{g: run.gates[g][:n_steps].T for g in preset.gate_names},
     }
     return SimulationResult(
         preset=preset,

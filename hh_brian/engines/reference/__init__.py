@@ -37,7 +37,7 @@ from .integrators import (
     Integrator,
     get_integrator,
 )
-from .model import ReferenceModel
+from .model import RefChannel, ReferenceModel, RefGate, squid_model
 from .rates import GATES, KINETICS, GateRates, gate_rates, x_over_expm1
 from .run import ReferenceResult, count_spikes, integrate
 
@@ -53,7 +53,10 @@ __all__ = [
     "GateRates",
     "IntegrationError",
     "Integrator",
+    "RefChannel",
+    "RefGate",
     "ReferenceModel",
+    "squid_model",
     "ReferenceResult",
     "as_current",
     "count_spikes",

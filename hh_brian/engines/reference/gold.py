@@ -50,7 +50,7 @@ def solve_gold(
     model : ReferenceModel
         The membrane model.
     y0 : array_like
-        Initial state, shape ``(4,)`` or ``(4, N)`` (small N: the state is one vector).
+        Initial state, shape ``(1 + G,)`` or ``(1 + G, N)`` (small N: the state is one vector).
     t_end : float
         End time, ms.
     i_inj : float, array_like or callable
@@ -78,7 +78,8 @@ def solve_gold(
     """
     n_steps = None if dt is None else int(round(t_end / dt))
     n_neurons = _infer_n(y0, i_inj, n_steps)
-    y = _initial_state(y0, n_neurons)
+    y = _initial_state(y0, n_neurons, model.n_state)
+    ns = model.n_state
     n_neurons = y.shape[1]
     current = as_current(i_inj, n_neurons, dt, n_steps)
     if t_eval is None:
@@ -91,7 +92,7 @@ def solve_gold(
     rec = _select(record, n_neurons)
 
     edges = np.concatenate(([0.0], current.breakpoints(t_end), [t_end]))
-    out = np.empty((t_eval.size, 4, rec.size))
+    out = np.empty((t_eval.size, ns, rec.size))
     spike_idx: list[NDArray[np.intp]] = []
     spike_t: list[FloatArray] = []
     state = y.ravel()
@@ -99,12 +100,12 @@ def solve_gold(
         if current.kind == "callable":
 
             def rhs(t: float, s: FloatArray) -> FloatArray:
-                return model.f(t, s.reshape(4, n_neurons), current.at(t)).ravel()
+                return model.f(t, s.reshape(ns, n_neurons), current.at(t)).ravel()
         else:
             i_seg = current.at(t0).copy()
 
             def rhs(t: float, s: FloatArray, i_seg: FloatArray = i_seg) -> FloatArray:
-                return model.f(t, s.reshape(4, n_neurons), i_seg).ravel()
+                return model.f(t, s.reshape(ns, n_neurons), i_seg).ravel()
 
         last = j == len(edges) - 2
         mask = (t_eval >= t0) & ((t_eval <= t1) if last else (t_eval < t1))
@@ -117,7 +118,7 @@ def solve_gold(
         if not sol.success or not np.all(np.isfinite(sol.y)):
             raise RuntimeError(f"solve_ivp ({method}) failed on [{t0}, {t1}] ms: {sol.message}")
         if mask.any():
-            out[mask] = sol.sol(t_eval[mask]).T.reshape(-1, 4, n_neurons)[:, :, rec]
+            out[mask] = sol.sol(t_eval[mask]).T.reshape(-1, ns, n_neurons)[:, :, rec]
         idx, times = _refined_crossings(sol, n_neurons, threshold, model.spike_direction)
         spike_idx.append(idx)
         spike_t.append(times)
@@ -126,9 +127,7 @@ def solve_gold(
     return ReferenceResult(
         t=t_eval,
         V=out[:, 0],
-        n=out[:, 1],
-        m=out[:, 2],
-        h=out[:, 3],
+        gates={name: out[:, 1 + k] for k, name in enumerate(model.gate_names)},
         recorded=rec,
         spike_times=spikes,
         method=f"solve_ivp:{method}",

@@ -1,24 +1,27 @@
-"""Hodgkin-Huxley membrane model for the reference engine (one compartment, N neurons).
+"""Conductance-based membrane model for the reference engine (one compartment, N neurons).
 
 Units (fixed, see the package docstring): V mV, t ms, conductance densities mS/cm^2,
 capacitance density uF/cm^2, current densities uA/cm^2, rates 1/ms, temperature degC.
 With these units ``dV/dt`` comes out in mV/ms without conversion factors.
 
-The state of N neurons is an array ``y`` of shape ``(4, N)`` ordered ``(V, n, m, h)``.
-Equations (Hodgkin & Huxley 1952; Dayan & Abbott 2001, eqs. 5.6 and 5.25):
+A model is a list of channels, each ``I_c = g_c * prod(x**p) * (V - E_c)``.  The state
+of N neurons is an array ``y`` of shape ``(1 + G, N)``: V, then every *state* gate in
+channel order (instantaneous gates are not state: ``x = x_inf(V)``).  Written as
+``dy/dt = A - B y``:
 
-``C_m dV/dt = g_L (E_L - V) + g_K n^4 (E_K - V) + g_Na m^3 h (E_Na - V) + s I``
+``C_m dV/dt = sum_c g_c(x) (E_c - V) + s I``  (``A_V = (sum g_c E_c + s I)/C_m``,
+``B_V = sum g_c / C_m``)
 
-``dx/dt = phi (alpha_x(V) (1 - x) - beta_x(V) x)`` for ``x`` in ``n, m, h``,
+``dx/dt = phi (alpha (1 - x) - beta x)`` (``A = phi alpha``, ``B = phi (alpha + beta)``) or
+``dx/dt = phi (x_inf - x) / tau`` (``A = phi x_inf / tau``, ``B = phi / tau``),
 
-where ``I`` is the physical injected current (positive depolarises), ``s = +1`` in the
-modern convention and ``s = -1`` in the 1952 convention (there V is the displacement
-from rest and depolarisation is negative), and ``phi = q10 ** ((celsius - celsius_ref)
-/ 10)``.
+with ``s = +1`` in the modern convention and ``-1`` in the 1952 one (Hodgkin & Huxley
+1952, doi:10.1113/jphysiol.1952.sp004764; Dayan & Abbott 2001, eqs. 5.6 and 5.25).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -26,67 +29,81 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import brentq
 
-from .rates import GATES, V_T_DEFAULT, GateRates, RateFunction, gate_rates
+from .rates import GATES, V_T_DEFAULT, gate_rates
 
-__all__ = ["ReferenceModel"]
+__all__ = ["RefChannel", "RefGate", "ReferenceModel", "squid_model"]
 
 FloatArray = NDArray[np.float64]
+RateFunction = Callable[[FloatArray], FloatArray]
 
-#: Half width (mV) of the grid searched around the guess in ``resting_state``.
-REST_SEARCH_HALF_WIDTH = 60.0
-#: Grid spacing (mV) of that search.
-REST_SEARCH_STEP = 0.25
+#: Kinetic forms (as in :mod:`hh_brian.models.channels`).
+RATES, INF_TAU, INSTANTANEOUS = "rates", "inf_tau", "instantaneous"
+
+#: Modern potentials (mV) searched for the resting state, and the grid step.
+REST_SEARCH_RANGE = (-120.0, 60.0)
+REST_SEARCH_STEP = 0.05
+
+
+@dataclass(frozen=True)
+class RefGate:
+    """A gate: name, exponent, form and its two (or one) vectorised functions of V (mV).
+
+    ``rates``: ``f1 = alpha``, ``f2 = beta`` (1/ms); ``inf_tau``: ``f1 = x_inf``,
+    ``f2 = tau`` (ms); ``instantaneous``: ``f1 = x_inf``, ``f2 = None``.
+    """
+
+    name: str
+    exponent: int
+    form: str
+    f1: RateFunction
+    f2: RateFunction | None = None
+
+    @property
+    def is_state(self) -> bool:
+        return self.form != INSTANTANEOUS
+
+
+@dataclass(frozen=True)
+class RefChannel:
+    """A channel: conductance density (mS/cm^2), reversal (mV), gates, temperature factor."""
+
+    name: str
+    g: float
+    E: float
+    gates: tuple[RefGate, ...] = ()
+    phi: float = 1.0
 
 
 @dataclass(frozen=True)
 class ReferenceModel:
-    """Single-compartment Hodgkin-Huxley model, vectorised over neurons.
+    """Single-compartment conductance-based model, vectorised over neurons.
 
     Parameters
     ----------
-    g_Na, g_K, g_L : float
-        Maximal conductance densities, mS/cm^2.
-    E_Na, E_K, E_L : float
-        Reversal potentials, mV (in the model's convention).
+    channels : sequence of RefChannel
+        In the order their currents are summed.
     C_m : float
         Membrane capacitance density, uF/cm^2.
     convention : {'modern', 'hh1952'}
-        Voltage convention. In ``'hh1952'`` V is the displacement from rest with
-        depolarisation negative, and the injected current enters with a minus sign.
-    kinetics : str or mapping
-        A name from :data:`hh_brian.engines.reference.rates.KINETICS`, or a mapping
-        gate -> ``(alpha(v), beta(v))`` of vectorised callables in 1/ms.
-    V_T : float
-        Threshold-adjusting voltage of ``'traub_miles'`` kinetics, mV.
-    celsius, celsius_ref : float
-        Temperature of the simulation and of the rate formulas, degC.
-    q10 : float
-        Temperature coefficient; both alpha and beta are multiplied by
-        ``q10 ** ((celsius - celsius_ref) / 10)``.
+        In ``'hh1952'`` V is the displacement from rest with depolarisation negative,
+        and the injected current enters with a minus sign.
+    v_rest_guess : float, optional
+        Nominal resting potential, mV (default -65 modern, 0 in the 1952 convention).
 
     Examples
     --------
-    >>> model = ReferenceModel(g_Na=120.0, g_K=36.0, g_L=0.3, E_Na=50.0, E_K=-77.0,
-    ...                        E_L=-54.387, C_m=1.0, kinetics="dayan_abbott")
+    >>> model = squid_model(g_Na=120.0, g_K=36.0, g_L=0.3, E_Na=50.0, E_K=-77.0,
+    ...                     E_L=-54.387, C_m=1.0, kinetics="dayan_abbott")
     >>> y = model.resting_state()
     >>> bool(abs(y[0] + 65.0) < 0.1)
     True
     """
 
-    g_Na: float
-    g_K: float
-    g_L: float
-    E_Na: float
-    E_K: float
-    E_L: float
+    channels: tuple[RefChannel, ...]
     C_m: float
     convention: Literal["modern", "hh1952"] = "modern"
-    kinetics: str | GateRates = "dayan_abbott"
-    V_T: float = V_T_DEFAULT
-    celsius: float = 6.3
-    celsius_ref: float = 6.3
-    q10: float = 3.0
-    _rates: dict[str, tuple[RateFunction, RateFunction]] = field(
+    v_rest_guess: float | None = None
+    _state_gates: tuple[tuple[RefChannel, RefGate], ...] = field(
         init=False, repr=False, compare=False
     )
 
@@ -95,10 +112,29 @@ class ReferenceModel:
             raise ValueError(f"convention must be 'modern' or 'hh1952', not {self.convention!r}")
         if not self.C_m > 0:
             raise ValueError(f"C_m must be positive (uF/cm^2), got {self.C_m}")
-        table = gate_rates(self.kinetics, self.V_T)
-        object.__setattr__(self, "_rates", {g: table[g] for g in GATES})
+        object.__setattr__(self, "channels", tuple(self.channels))
+        pairs = tuple((ch, g) for ch in self.channels for g in ch.gates if g.is_state)
+        object.__setattr__(self, "_state_gates", pairs)
 
-    # --- conventions -------------------------------------------------------------------
+    # --- structure -----------------------------------------------------------------------
+
+    @property
+    def gate_names(self) -> tuple[str, ...]:
+        """State gates in state-vector order (after V)."""
+        return tuple(g.name for _, g in self._state_gates)
+
+    @property
+    def n_state(self) -> int:
+        """Length of the state vector: 1 + number of state gates."""
+        return 1 + len(self._state_gates)
+
+    def channel(self, name: str) -> RefChannel:
+        for ch in self.channels:
+            if ch.name == name:
+                return ch
+        raise KeyError(name)
+
+    # --- conventions ---------------------------------------------------------------------
 
     @property
     def spike_direction(self) -> int:
@@ -115,140 +151,125 @@ class ReferenceModel:
         """Spike-detection threshold, mV: -20 mV modern, i.e. V_HH = -45 mV in 1952 terms."""
         return -20.0 if self.convention == "modern" else -45.0
 
-    @property
-    def phi(self) -> float:
-        """Temperature factor ``q10 ** ((celsius - celsius_ref) / 10)`` (dimensionless)."""
-        return float(self.q10 ** ((self.celsius - self.celsius_ref) / 10.0))
+    def to_modern(self, v: ArrayLike) -> FloatArray:
+        v = np.asarray(v, dtype=np.float64)
+        return v if self.convention == "modern" else -65.0 - v
 
-    # --- rates -------------------------------------------------------------------------
+    # --- gates ---------------------------------------------------------------------------
+
+    def gate_ab(self, v: ArrayLike) -> tuple[FloatArray, FloatArray]:
+        """``(a, b)`` of every state gate, ``dx/dt = a - b x``; shape ``(G, *v.shape)``, 1/ms."""
+        v = np.asarray(v, dtype=np.float64)
+        a = np.empty((len(self._state_gates), *v.shape))
+        b = np.empty_like(a)
+        for k, (ch, gate) in enumerate(self._state_gates):
+            if gate.form == RATES:
+                alpha, beta = gate.f1(v), gate.f2(v)
+                a[k] = alpha
+                b[k] = alpha + beta
+            else:
+                inf, tau = gate.f1(v), gate.f2(v)
+                a[k] = inf / tau
+                b[k] = 1.0 / tau
+            if ch.phi != 1.0:
+                a[k] *= ch.phi
+                b[k] *= ch.phi
+        return a, b
 
     def rates(self, v: ArrayLike) -> tuple[FloatArray, FloatArray]:
-        """Temperature-scaled rates.
+        """Temperature-scaled ``alpha``, ``beta`` of every state gate, shape ``(G, *v.shape)``.
 
-        Parameters
-        ----------
-        v : array_like
-            Membrane potential, mV, any shape ``S``.
-
-        Returns
-        -------
-        alpha, beta : ndarray
-            Shape ``(3, *S)``, gates ordered ``(n, m, h)``, 1/ms.
+        For an ``inf_tau`` gate these are the equivalent ``alpha = x_inf/tau`` and
+        ``beta = (1 - x_inf)/tau``.
         """
-        v = np.asarray(v, dtype=np.float64)
-        phi = self.phi
-        alpha = np.empty((3, *v.shape))
-        beta = np.empty((3, *v.shape))
-        for k, g in enumerate(GATES):
-            a, b = self._rates[g]
-            alpha[k] = a(v)
-            beta[k] = b(v)
-        if phi != 1.0:
-            alpha *= phi
-            beta *= phi
-        return alpha, beta
+        a, b = self.gate_ab(v)
+        return a, b - a
 
     def gate_steady_state(self, v: ArrayLike) -> FloatArray:
-        """Steady-state gate values ``x_inf = alpha / (alpha + beta)``, shape ``(3, *v.shape)``.
+        """Steady state of every state gate, shape ``(G, *v.shape)`` (phi cancels)."""
+        v = np.asarray(v, dtype=np.float64)
+        out = np.empty((len(self._state_gates), *v.shape))
+        for k, (_, gate) in enumerate(self._state_gates):
+            if gate.form == RATES:
+                alpha = gate.f1(v)
+                out[k] = alpha / (alpha + gate.f2(v))
+            else:
+                out[k] = gate.f1(v)
+        return out
 
-        ``phi`` cancels, so the result does not depend on temperature.
-        """
-        alpha, beta = self.rates(v)
-        return alpha / (alpha + beta)
+    def _conductances(self, y: FloatArray) -> list[FloatArray | float]:
+        """Each channel's conductance density ``g prod(x^p)`` at state ``y``, mS/cm^2."""
+        v = y[0]
+        index = {name: 1 + k for k, name in enumerate(self.gate_names)}
+        out: list[FloatArray | float] = []
+        for ch in self.channels:
+            g: FloatArray | float = ch.g
+            for gate in ch.gates:
+                x = y[index[gate.name]] if gate.is_state else gate.f1(v)
+                g = g * _power(x, gate.exponent)
+            out.append(g)
+        return out
 
     def steady_state_current(self, v: ArrayLike) -> FloatArray:
-        """Outward ionic current density with all gates at steady state, uA/cm^2.
-
-        In the 1952 convention the sign is that of ``-(C_m dV/dt)`` of the modern one;
-        its zeros (the resting potentials) are what matters.
-        """
+        """Outward ionic current density with all gates at steady state, uA/cm^2."""
         v = np.asarray(v, dtype=np.float64)
-        n, m, h = self.gate_steady_state(v)
-        return (
-            self.g_L * (v - self.E_L)
-            + self.g_K * n**4 * (v - self.E_K)
-            + self.g_Na * m**3 * h * (v - self.E_Na)
+        y = (
+            np.concatenate([v[None], self.gate_steady_state(v)])
+            if v.ndim
+            else np.concatenate([[v], self.gate_steady_state(v)])
         )
+        total = np.zeros(v.shape)
+        for ch, g in zip(self.channels, self._conductances(y), strict=True):
+            total = total + g * (v - ch.E)
+        return total
 
     def resting_state(self, v_guess: float | None = None) -> FloatArray:
-        """Resting state ``(V, n, m, h)`` of shape ``(4,)`` with zero injected current.
+        """Resting state ``(V, gates...)`` with zero injected current.
 
-        Finds the zero of :meth:`steady_state_current` nearest to ``v_guess`` (mV;
-        default -65 modern, 0 in the 1952 convention) on a 0.25 mV grid within
-        +-60 mV, then refines it with :func:`scipy.optimize.brentq` (xtol 1e-13 mV).
+        Every zero of :meth:`steady_state_current` over modern potentials from -120 to
+        +60 mV is found (0.05 mV grid, then :func:`scipy.optimize.brentq`); the one
+        nearest ``v_guess`` (mV, model's convention) is returned.
         """
         if v_guess is None:
+            v_guess = self.v_rest_guess
+        if v_guess is None:
             v_guess = -65.0 if self.convention == "modern" else 0.0
-        grid = v_guess + np.arange(
-            -REST_SEARCH_HALF_WIDTH, REST_SEARCH_HALF_WIDTH + REST_SEARCH_STEP, REST_SEARCH_STEP
-        )
+        modern = np.arange(REST_SEARCH_RANGE[0], REST_SEARCH_RANGE[1], REST_SEARCH_STEP)
+        grid = modern if self.convention == "modern" else -65.0 - modern
         current = self.steady_state_current(grid)
         change = np.flatnonzero(np.signbit(current[:-1]) != np.signbit(current[1:]))
         if change.size == 0:
-            raise ValueError(
-                f"no resting potential within {REST_SEARCH_HALF_WIDTH} mV of {v_guess} mV"
-            )
+            raise ValueError("no equilibrium from -120 to +60 mV (modern)")
         k = change[np.argmin(np.abs(grid[change] - v_guess))]
-
-        def scalar_current(v: float) -> float:
-            return float(self.steady_state_current(v))
-
-        v_rest = brentq(scalar_current, grid[k], grid[k + 1], xtol=1e-13)
+        lo, hi = sorted((grid[k], grid[k + 1]))
+        v_rest = brentq(lambda v: float(self.steady_state_current(v)), lo, hi, xtol=1e-13)
         return np.concatenate(([v_rest], self.gate_steady_state(v_rest)))
 
-    # --- right-hand side ---------------------------------------------------------------
-
-    def _conductances(self, y: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Return ``(g_K n^4, g_Na m^3 h)``, mS/cm^2."""
-        _, n, m, h = y
-        n2 = n * n
-        return self.g_K * (n2 * n2), self.g_Na * (m * m * m) * h
-
-    def A(self, t: float, y: FloatArray, i_inj: ArrayLike) -> FloatArray:  # noqa: N802
-        """Source term of ``dy/dt = A - B y``: mV/ms for V, 1/ms for the gates; shape of y."""
-        del t
-        y = np.asarray(y, dtype=np.float64)
-        gk, gna = self._conductances(y)
-        alpha, _ = self.rates(y[0])
-        out = np.empty_like(y)
-        out[0] = (
-            self.g_L * self.E_L
-            + gk * self.E_K
-            + gna * self.E_Na
-            + self.current_sign * np.asarray(i_inj, dtype=np.float64)
-        ) / self.C_m
-        out[1:] = alpha
-        return out
-
-    def B(self, t: float, y: FloatArray, i_inj: ArrayLike) -> FloatArray:  # noqa: N802
-        """Decay rate of ``dy/dt = A - B y``, 1/ms; shape of y (``i_inj`` is unused)."""
-        del t, i_inj
-        y = np.asarray(y, dtype=np.float64)
-        gk, gna = self._conductances(y)
-        alpha, beta = self.rates(y[0])
-        out = np.empty_like(y)
-        out[0] = (self.g_L + gk + gna) / self.C_m
-        out[1:] = alpha + beta
-        return out
+    # --- right-hand side -----------------------------------------------------------------
 
     def AB(self, t: float, y: FloatArray, i_inj: ArrayLike) -> tuple[FloatArray, FloatArray]:  # noqa: N802
-        """``(A, B)`` together, evaluating the rates once."""
+        """``(A, B)`` of ``dy/dt = A - B y`` from the state ``y`` (rates evaluated once)."""
         del t
         y = np.asarray(y, dtype=np.float64)
-        gk, gna = self._conductances(y)
-        alpha, beta = self.rates(y[0])
         a = np.empty_like(y)
         b = np.empty_like(y)
-        a[0] = (
-            self.g_L * self.E_L
-            + gk * self.E_K
-            + gna * self.E_Na
-            + self.current_sign * np.asarray(i_inj, dtype=np.float64)
-        ) / self.C_m
-        b[0] = (self.g_L + gk + gna) / self.C_m
-        a[1:] = alpha
-        b[1:] = alpha + beta
+        g_sum: FloatArray | float = 0.0
+        ge_sum: FloatArray | float = 0.0
+        for ch, g in zip(self.channels, self._conductances(y), strict=True):
+            g_sum = g_sum + g
+            ge_sum = ge_sum + g * ch.E
+        a[0] = (ge_sum + self.current_sign * np.asarray(i_inj, dtype=np.float64)) / self.C_m
+        b[0] = g_sum / self.C_m
+        a[1:], b[1:] = self.gate_ab(y[0])
         return a, b
+
+    def A(self, t: float, y: FloatArray, i_inj: ArrayLike) -> FloatArray:  # noqa: N802
+        """Source term of ``dy/dt = A - B y``: mV/ms for V, 1/ms for the gates."""
+        return self.AB(t, y, i_inj)[0]
+
+    def B(self, t: float, y: FloatArray, i_inj: ArrayLike) -> FloatArray:  # noqa: N802
+        """Decay rate of ``dy/dt = A - B y``, 1/ms."""
+        return self.AB(t, y, i_inj)[1]
 
     def y_inf(self, t: float, y: FloatArray, i_inj: ArrayLike) -> FloatArray:
         """Instantaneous fixed point ``A / B`` (mV for V, dimensionless for gates)."""
@@ -267,7 +288,7 @@ class ReferenceModel:
         t : float
             Time, ms (unused: the model is autonomous apart from ``i_inj``).
         y : ndarray
-            State ``(V, n, m, h)``, shape ``(4,)`` or ``(4, N)``.
+            State ``(V, gates...)``, shape ``(1 + G,)`` or ``(1 + G, N)``.
         i_inj : array_like
             Physical injected current density, uA/cm^2, scalar or shape ``(N,)``;
             positive depolarises in both conventions.
@@ -275,14 +296,70 @@ class ReferenceModel:
         del t
         y = np.asarray(y, dtype=np.float64)
         v = y[0]
-        gk, gna = self._conductances(y)
-        alpha, beta = self.rates(v)
         out = np.empty_like(y)
-        out[0] = (
-            self.g_L * (self.E_L - v)
-            + gk * (self.E_K - v)
-            + gna * (self.E_Na - v)
-            + self.current_sign * np.asarray(i_inj, dtype=np.float64)
-        ) / self.C_m
-        out[1:] = alpha * (1.0 - y[1:]) - beta * y[1:]
+        total: FloatArray | float = self.current_sign * np.asarray(i_inj, dtype=np.float64)
+        for ch, g in zip(self.channels, self._conductances(y), strict=True):
+            total = total + g * (ch.E - v)
+        out[0] = total / self.C_m
+        a, b = self.gate_ab(v)
+        out[1:] = a - b * y[1:]
         return out
+
+
+def _power(x: FloatArray | float, p: int) -> FloatArray | float:
+    """``x**p`` for small integer p by multiplication (as the compiled code does)."""
+    if p == 1:
+        return x
+    if p == 2:
+        return x * x
+    if p == 3:
+        return x * x * x
+    if p == 4:
+        x2 = x * x
+        return x2 * x2
+    return x**p
+
+
+def squid_model(
+    *,
+    g_Na: float,
+    g_K: float,
+    g_L: float,
+    E_Na: float,
+    E_K: float,
+    E_L: float,
+    C_m: float,
+    convention: Literal["modern", "hh1952"] = "modern",
+    kinetics: str | dict[str, tuple[RateFunction, RateFunction]] = "dayan_abbott",
+    V_T: float = V_T_DEFAULT,
+    celsius: float = 6.3,
+    celsius_ref: float = 6.3,
+    q10: float = 3.0,
+) -> ReferenceModel:
+    """The Hodgkin-Huxley structure (Na m^3 h, K n^4, leak) with built-in or given rates.
+
+    ``kinetics`` names a rate set of :data:`hh_brian.engines.reference.rates.KINETICS` or
+    maps gate -> ``(alpha(v), beta(v))``.  State order: ``(V, m, h, n)``.
+    """
+    table = gate_rates(kinetics, V_T)
+    missing = set(GATES) - set(table)
+    if missing:
+        raise ValueError(f"kinetics lacks gates {sorted(missing)}")
+    phi = float(q10 ** ((celsius - celsius_ref) / 10.0))
+
+    def gate(name: str, p: int) -> RefGate:
+        alpha, beta = table[name]
+        return RefGate(name, p, RATES, alpha, beta)
+
+    channels = (
+        RefChannel("Na", g_Na, E_Na, (gate("m", 3), gate("h", 1)), phi),
+        RefChannel("K", g_K, E_K, (gate("n", 4),), phi),
+        RefChannel("L", g_L, E_L),
+    )
+    return ReferenceModel(channels=channels, C_m=C_m, convention=convention)
+
+
+def state_index(model: ReferenceModel, names: Sequence[str]) -> list[int]:
+    """Rows of the state vector holding *names* (``'V'`` or gate names)."""
+    order = ("V", *model.gate_names)
+    return [order.index(n) for n in names]

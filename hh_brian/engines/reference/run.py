@@ -32,8 +32,11 @@ class ReferenceResult:
     ----------
     t : ndarray
         Sample times, ms, shape ``(T,)``.
-    V, n, m, h : ndarray
-        Recorded state, shape ``(T, N_rec)``; V in mV (model convention).
+    V : ndarray
+        Recorded membrane potential, shape ``(T, N_rec)``, mV (model convention).
+    gates : dict of ndarray
+        Each state gate by name, shape ``(T, N_rec)``; also readable as attributes
+        (``result.n``).
     recorded : ndarray
         Indices of the recorded neurons, shape ``(N_rec,)``.
     spike_times : list of ndarray
@@ -49,9 +52,7 @@ class ReferenceResult:
 
     t: FloatArray
     V: FloatArray
-    n: FloatArray
-    m: FloatArray
-    h: FloatArray
+    gates: dict[str, FloatArray]
     recorded: NDArray[np.intp]
     spike_times: list[FloatArray]
     method: str
@@ -63,21 +64,27 @@ class ReferenceResult:
         """Number of spikes per neuron, shape ``(N,)``."""
         return np.array([s.size for s in self.spike_times], dtype=np.int64)
 
+    def __getattr__(self, name: str) -> FloatArray:
+        gates = self.__dict__.get("gates", {})
+        if name in gates:
+            return gates[name]
+        raise AttributeError(name)
+
     @property
     def y(self) -> FloatArray:
-        """Recorded state stacked as ``(T, 4, N_rec)`` ordered ``(V, n, m, h)``."""
-        return np.stack([self.V, self.n, self.m, self.h], axis=1)
+        """Recorded state stacked as ``(T, 1 + G, N_rec)`` ordered ``(V, gates...)``."""
+        return np.stack([self.V, *self.gates.values()], axis=1)
 
 
-def _initial_state(y0: ArrayLike, n_neurons: int | None) -> FloatArray:
-    """Return a fresh ``(4, N)`` float copy of ``y0``."""
+def _initial_state(y0: ArrayLike, n_neurons: int | None, n_state: int = 4) -> FloatArray:
+    """Return a fresh ``(n_state, N)`` float copy of ``y0``."""
     y = np.array(y0, dtype=np.float64)
     if y.ndim == 1:
-        if y.shape != (4,):
-            raise ValueError(f"y0 must have shape (4,) or (4, N), got {y.shape}")
+        if y.shape != (n_state,):
+            raise ValueError(f"y0 must have shape ({n_state},) or ({n_state}, N), got {y.shape}")
         y = np.repeat(y[:, None], n_neurons or 1, axis=1)
-    if y.ndim != 2 or y.shape[0] != 4:
-        raise ValueError(f"y0 must have shape (4,) or (4, N), got {y.shape}")
+    if y.ndim != 2 or y.shape[0] != n_state:
+        raise ValueError(f"y0 must have shape ({n_state},) or ({n_state}, N), got {y.shape}")
     return np.ascontiguousarray(y)
 
 
@@ -100,7 +107,9 @@ def _infer_n(y0: ArrayLike, i_inj: object, n_steps: int | None) -> int:
     return 1
 
 
-def check_state(y: FloatArray, method: str, dt: float, t: float) -> None:
+def check_state(
+    y: FloatArray, method: str, dt: float, t: float, names: tuple[str, ...] = ("V", "gates")
+) -> None:
     """Raise :class:`IntegrationError` if ``y`` is non-finite or a gate leaves [0, 1].
 
     One min and one max reduction per row; NaN propagates through both, so a single
@@ -117,9 +126,19 @@ def check_state(y: FloatArray, method: str, dt: float, t: float) -> None:
     first = int(np.flatnonzero(bad)[0])
     raise IntegrationError(
         f"method {method!r} with dt={dt} ms blew up at t={t:.6g} ms: neuron {first} has "
-        f"state (V, n, m, h) = {tuple(float(x) for x in y[:, first])} (non-finite or gate "
-        "outside [0, 1]). Use a smaller dt or method='exponential_euler'."
+        f"state ({', '.join(names)}) = {tuple(float(x) for x in y[:, first])} (non-finite or "
+        f"gate outside [0, 1]). {blow_up_advice(method)}"
     )
+
+
+def blow_up_advice(method: str) -> str:
+    """What to do after *method* blew up: advice that is right for the method."""
+    if method.startswith("exponential_euler"):
+        return (
+            "Use a smaller dt, or check the model: exponential Euler is stable for linear "
+            "gates, so a blow-up usually means a rate or parameter is wrong."
+        )
+    return "Use a smaller dt, or method 'exponential_euler' (unconditionally stable gates)."
 
 
 def _crossings(
@@ -158,8 +177,8 @@ def integrate(
     model : ReferenceModel
         The membrane model.
     y0 : array_like
-        Initial state ``(V, n, m, h)``, shape ``(4,)`` (copied to every neuron) or
-        ``(4, N)``.
+        Initial state ``(V, gates...)``, shape ``(1 + G,)`` (copied to every neuron) or
+        ``(1 + G, N)``.
     dt : float
         Time step, ms.
     n_steps : int
@@ -171,7 +190,7 @@ def integrate(
         :func:`hh_brian.engines.reference.inputs.as_current`).
     record : bool, sequence of int or slice
         Neurons whose traces are kept (True: all, False: none). Memory is
-        ``4 (n_steps + 1) N_rec`` floats; spikes are detected for all neurons.
+        ``(1 + G) (n_steps + 1) N_rec`` floats; spikes are detected for all neurons.
     threshold : float, optional
         Spike threshold, mV (default ``model.default_threshold``). A spike is a crossing
         in ``model.spike_direction`` (rising in the modern convention, falling in 1952).
@@ -187,21 +206,22 @@ def integrate(
     """
     integrator = get_integrator(method)
     n_neurons = _infer_n(y0, i_inj, n_steps)
-    y = _initial_state(y0, n_neurons)
+    y = _initial_state(y0, n_neurons, model.n_state)
     n_neurons = y.shape[1]
     current = as_current(i_inj, n_neurons, dt, n_steps)
     threshold = model.default_threshold if threshold is None else float(threshold)
     direction = model.spike_direction
+    names = ("V", *model.gate_names)
     rec = _select(record, n_neurons)
-    trace = np.empty((n_steps + 1, 4, rec.size))
+    trace = np.empty((n_steps + 1, model.n_state, rec.size))
     trace[0] = y[:, rec]
-    check_state(y, integrator.name, dt, 0.0)
+    check_state(y, integrator.name, dt, 0.0, names)
     spike_idx: list[NDArray[np.intp]] = []
     spike_t: list[FloatArray] = []
     for k in range(n_steps):
         t = k * dt
         y_new = integrator.step(model, t, y, current, dt)
-        check_state(y_new, integrator.name, dt, (k + 1) * dt)
+        check_state(y_new, integrator.name, dt, (k + 1) * dt, names)
         idx, frac = _crossings(y[0], y_new[0], threshold, direction)
         if idx.size:
             spike_idx.append(idx)
@@ -212,9 +232,7 @@ def integrate(
     return ReferenceResult(
         t=np.arange(n_steps + 1) * dt,
         V=trace[:, 0],
-        n=trace[:, 1],
-        m=trace[:, 2],
-        h=trace[:, 3],
+        gates={name: trace[:, 1 + k] for k, name in enumerate(model.gate_names)},
         recorded=rec,
         spike_times=spikes,
         method=integrator.name,
@@ -257,7 +275,7 @@ def count_spikes(
     """
     integrator = get_integrator(method)
     n_neurons = _infer_n(y0, i_inj, n_steps)
-    y = _initial_state(y0, n_neurons)
+    y = _initial_state(y0, n_neurons, model.n_state)
     n_neurons = y.shape[1]
     current = as_current(i_inj, n_neurons, dt, n_steps)
     threshold = model.default_threshold if threshold is None else float(threshold)
@@ -268,7 +286,7 @@ def count_spikes(
     crossed = np.empty(n_neurons, dtype=bool)
     shifted = np.empty(n_neurons)
     inplace = isinstance(integrator, ExponentialEulerAB)
-    work = np.empty((3, 4, n_neurons)) if inplace else None
+    work = np.empty((3, model.n_state, n_neurons)) if inplace else None
     np.subtract(y[0], threshold, out=shifted)
     shifted *= direction
     below = shifted < 0.0
@@ -279,7 +297,7 @@ def count_spikes(
         else:
             y[...] = integrator.step(model, t, y, current, dt)
         if (k + 1) % check_every == 0 or k + 1 == n_steps:
-            check_state(y, integrator.name, dt, (k + 1) * dt)
+            check_state(y, integrator.name, dt, (k + 1) * dt, ("V", *model.gate_names))
         np.subtract(y[0], threshold, out=shifted)
         shifted *= direction
         np.greater_equal(shifted, 0.0, out=above)
