@@ -24,7 +24,7 @@ from brian2 import Quantity, get_dimensions, ms, mV, volt
 from hh_brian.core.errors import HHBrianInputError
 from hh_brian.core.output import write_text_atomic
 from hh_brian.models.kinetics import steady_state, time_constant
-from hh_brian.models.presets import GATES, Preset
+from hh_brian.models.cell import CellModel as Preset
 
 #: Default modern axis: -100 mV to +50 mV in 0.5 mV steps.
 DEFAULT_AXIS = np.linspace(-100.0, 50.0, 301) * mV
@@ -61,8 +61,9 @@ def gating_curves(preset: Preset, v_modern: Quantity = DEFAULT_AXIS) -> GatingCu
             "e.g. np.linspace(-100, 50, 301)*mV"
         )
     v_own = preset.convention.from_modern(v_modern)
-    x_inf = {gate: np.asarray(steady_state(preset, gate, v_own), dtype=float) for gate in GATES}
-    tau = {gate: time_constant(preset, gate, v_own) for gate in GATES}
+    gates = [g.name for g in preset.gates]
+    x_inf = {gate: np.asarray(steady_state(preset, gate, v_own), dtype=float) for gate in gates}
+    tau = {gate: time_constant(preset, gate, v_own) for gate in gates}
     return GatingCurves(preset=preset, v_modern=Quantity(v_modern), x_inf=x_inf, tau=tau)
 
 
@@ -80,7 +81,7 @@ def csv_text(curves: Sequence[GatingCurves]) -> str:
         p = c.preset
         celsius = float(p.parameters["celsius"])
         v = np.asarray(c.v_modern / mV)
-        for gate in GATES:
+        for gate in c.x_inf:
             tau = np.asarray(c.tau[gate] / ms)
             rows += [
                 f"{p.name},{p.convention.name},{celsius:g},{gate},{v[k]:.6g},"

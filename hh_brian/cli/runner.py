@@ -16,7 +16,7 @@ from hh_brian.core.errors import HHBrianInputError
 from hh_brian.core.expressions import evaluate
 from hh_brian.core.output import PLOT_SUFFIXES, atomic_paths, check_output_path, meta_json, versions
 from hh_brian.engines.brian2.simulate import BRIAN2_METHODS, coerce_current
-from hh_brian.models.presets import GATES, Preset
+from hh_brian.models.cell import CellModel as Preset
 
 ENGINES = ("brian2", "reference")
 
@@ -62,7 +62,7 @@ def simulation_meta(preset: Preset, *, method: str, dt, duration, current, engin
         ),
         "parameters": {name: preset.display(name) for name in preset.parameters},
         "rates": dict(preset.rates),
-        "phi": preset.phi,
+        "phi": {ch.name: preset.phi(ch) for ch in preset.channels if ch.q10 is not None},
         "citation": str(preset.citation),
         "versions": versions(),
     }
@@ -117,7 +117,7 @@ def run_single(
     arrays = {
         "t_ms": np.asarray(result.t / ms),
         "v_mV": np.asarray(result.traces["v"][0] / mV),
-        **{gate: np.asarray(result.traces[gate][0]) for gate in GATES},
+        **{gate: np.asarray(result.traces[gate][0]) for gate in preset.gate_names},
         "spikes_ms": np.asarray(result.spikes_of(0) / ms),
         "meta": np.array(meta_json(meta)),
     }

@@ -53,7 +53,7 @@ from hh_brian.engines.reference_bridge import (
     reference_model,
     simulate_reference,
 )
-from hh_brian.models.presets import GATES, Preset
+from hh_brian.models.cell import CellModel as Preset
 
 EPS = float(np.finfo(float).eps)
 #: Bound on the number of roundings in one step's dependency chain (see module doc).
@@ -233,7 +233,7 @@ def compare_method(
     ref = simulate_reference(preset, current=current, duration=duration, dt=dt, method=method)
     reference_wall = time.perf_counter() - started
     max_dv = np.max(np.abs(ours.v - ref.v))
-    max_dgate = max(float(np.max(np.abs(ours.traces[g] - ref.traces[g]))) for g in GATES)
+    max_dgate = max(float(np.max(np.abs(ours.traces[g] - ref.traces[g]))) for g in preset.gate_names)
     n_steps = check_time_step(dt, duration)
     v = ref.v[0]
     tol_v, tol_gate = roundoff_tolerance(amplification, n_steps, np.max(v) - np.min(v))

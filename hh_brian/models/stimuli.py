@@ -29,7 +29,8 @@ from brian2.units.fundamentalunits import DIMENSIONLESS
 
 from hh_brian.core.errors import HHBrianInputError
 from hh_brian.core.expressions import dimension_name, evaluate
-from hh_brian.engines.brian2.simulate import check_time_step, coerce_current
+from hh_brian.core.timegrid import check_time_step
+from hh_brian.models.currents import coerce_current
 from hh_brian.models.presets import Preset
 from hh_brian.render.brian2 import current_quantity_unit
 

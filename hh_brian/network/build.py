@@ -45,7 +45,7 @@ from hh_brian.engines.brian2.fastpath import (
     standalone_codeobj_class,
 )
 from hh_brian.models.kinetics import resting_state
-from hh_brian.models.presets import GATES, Preset
+from hh_brian.models.cell import CellModel as Preset
 from hh_brian.models.synapses import EXPONENTIAL, SynapsePreset, render_synapses, state_variables
 from hh_brian.render.brian2 import render
 
@@ -373,7 +373,7 @@ def _build_group(pop: Population, spec: NetworkSpec, codeobj_class=None) -> Neur
         codeobj_class=codeobj_class,
     )
     rest = resting_state(pop.preset)
-    for name in ("v", *GATES):
+    for name in pop.preset.state_variables:
         setattr(group, name, rest[name])
     for s in pop.synapses:
         for variable in state_variables(s):
@@ -382,7 +382,7 @@ def _build_group(pop: Population, spec: NetworkSpec, codeobj_class=None) -> Neur
         if name not in group.variables:
             raise HHBrianInputError(
                 f"population {pop.name!r} initial: unknown variable {name!r}; "
-                f"use one of v, {', '.join(GATES)} or a conductance"
+                f"use one of {', '.join(pop.preset.state_variables)} or a conductance"
             )
         setattr(group, name, value)
     return group
@@ -452,7 +452,7 @@ def _build(
 def _check_monitor_variables(spec: NetworkSpec, pops: dict[str, Population]) -> None:
     for m in spec.monitors:
         pop = pops[m.population]
-        known = {"v", *GATES, "I_syn", "I_Na", "I_K", "I_L"}
+        known = {*pop.preset.state_variables, "I_syn", *(f"I_{c.name}" for c in pop.preset.channels)}
         for s in pop.synapses:
             known |= {f"g_{s.label}", f"I_{s.label}", *state_variables(s)}
             if s.mg_block:

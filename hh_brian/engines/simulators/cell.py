@@ -83,6 +83,7 @@ class CellModel:
     v_rest_guess: float = -65.0
     convention: str = "modern"
     extra: Mapping[str, float] = field(default_factory=dict)
+    rest: Mapping[str, float] | None = None
 
     @property
     def phi(self) -> float:
@@ -129,26 +130,11 @@ class CellModel:
         )
 
     def resting_state(self) -> dict[str, float]:
-        """V (mV) with I_ion(V, x_inf(V)) = 0 within 5 mV of ``v_rest_guess``, x_inf there.
-
-        Same rule as :func:`hh_brian.models.kinetics.resting_state`: where there is no
-        equilibrium nearby (Traub-Miles), the nominal potential is used with the
-        gates at their steady state.
-        """
-        from scipy.optimize import brentq
-
-        def current(v: float) -> float:
-            return self.ionic_current(v, self.steady_gates(v))
-
-        grid = self.v_rest_guess + np.linspace(-5.0, 5.0, 121)
-        f = np.array([current(v) for v in grid])
-        roots = np.flatnonzero(np.sign(f[:-1]) != np.sign(f[1:]))
-        if len(roots) == 0:
-            v0 = self.v_rest_guess
-        else:
-            i = min(roots, key=lambda k: abs(grid[k] - self.v_rest_guess))
-            v0 = brentq(current, grid[i], grid[i + 1], xtol=1e-13, rtol=1e-15)
-        return {"v": float(v0), **self.steady_gates(v0)}
+        """V (mV, modern) and the gates at rest, as computed for the hh-brian model by
+        :func:`hh_brian.models.kinetics.resting_state` (the one rest solver)."""
+        if self.rest is None:
+            raise ValueError(f"{self.name}: no resting state; build with cell_model_from_preset")
+        return dict(self.rest)
 
     def nmodl_rate(self, name: str) -> str:
         """The rate as NMODL text (fully parenthesised, ``^`` for powers), without phi."""
@@ -220,11 +206,44 @@ def _quantity_in(q, unit, name: str) -> float:
         raise ValueError(f"preset parameter {name}={q!r} cannot be expressed in {unit!r}") from exc
 
 
+def squid_structure_problem(model) -> str | None:
+    """Why *model* is not the Hodgkin-Huxley structure the external simulators take
+    (Na with m^3 h, K with n^4, a leak L, alpha/beta gates, one q10), or ``None``."""
+    want = {"Na": (("m", 3), ("h", 1)), "K": (("n", 4),), "L": ()}
+    have = {ch.name: tuple((g.name, g.exponent) for g in ch.gates) for ch in model.channels}
+    if have != want:
+        shown = ", ".join(f"{k}{list(v)}" for k, v in have.items())
+        return (
+            f"model {model.name!r} has channels {shown}; the NEURON, NEST and MOOSE backends "
+            "take only the squid structure Na(m^3 h), K(n^4), L (Brian2 and the reference "
+            "engine run any channels)"
+        )
+    if any(g.form != "rates" for g in model.gates):
+        return f"model {model.name!r} has gates not in alpha/beta form"
+    na, k = model.channel("Na"), model.channel("K")
+    if (na.q10, na.celsius_ref) != (k.q10, k.celsius_ref):
+        return f"model {model.name!r}: Na and K have different q10 or celsius_ref"
+    return None
+
+
 def cell_model_from_preset(preset) -> CellModel:
-    """Convert an hh-brian preset (quantities with units) into a :class:`CellModel`."""
+    """Convert an hh-brian model with the squid structure into a :class:`CellModel`.
+
+    Raises
+    ------
+    ValueError
+        (:class:`~hh_brian.engines.simulators.SimulatorCannotExpress`) for any
+        other channel structure, naming it.
+    """
     from brian2 import cm as cmetre
     from brian2 import msiemens, mV, ufarad, um
 
+    from hh_brian.engines.reference_bridge import twin_gates
+    from hh_brian.engines.simulators import SimulatorCannotExpress
+
+    problem = squid_structure_problem(preset)
+    if problem:
+        raise SimulatorCannotExpress(problem)
     p = preset.parameters
     hh1952 = preset.convention.name == "hh1952"
 
@@ -244,9 +263,11 @@ def cell_model_from_preset(preset) -> CellModel:
     if "V_T" in p:
         extra["V_T"] = volt_modern("V_T")
     g_unit = msiemens / cmetre**2
+    na = preset.channel("Na")
+    kinetics = preset.numpy_twin if twin_gates(preset) == set(GATES) else None
     return CellModel(
         name=preset.name,
-        kinetics=preset.kinetics,
+        kinetics=kinetics,
         g_Na=_quantity_in(p["g_Na"], g_unit, "g_Na"),
         g_K=_quantity_in(p["g_K"], g_unit, "g_K"),
         g_L=_quantity_in(p["g_L"], g_unit, "g_L"),
@@ -255,14 +276,25 @@ def cell_model_from_preset(preset) -> CellModel:
         E_L=volt_modern("E_L"),
         C_m=_quantity_in(p["C_m"], ufarad / cmetre**2, "C_m"),
         celsius=float(p["celsius"]),
-        celsius_ref=float(p["celsius_ref"]),
-        q10=float(p["q10"]),
+        celsius_ref=float(na.celsius_ref if na.celsius_ref is not None else p["celsius"]),
+        q10=float(na.q10 if na.q10 is not None else 1.0),
         area_um2=area,
         v_rest_guess=_rest_guess(preset, hh1952),
         rate_text=rates,
         convention=preset.convention.name,
         extra=extra,
+        rest=_rest(preset, hh1952),
     )
+
+
+def _rest(preset, hh1952: bool) -> dict[str, float]:
+    from brian2 import mV
+
+    from hh_brian.models.kinetics import resting_state
+
+    state = resting_state(preset)
+    v = float(state["v"] / mV)
+    return {"v": V_REF_HH1952_MV - v if hh1952 else v, **{g: float(state[g]) for g in GATES}}
 
 
 def _rest_guess(preset, hh1952: bool) -> float:

@@ -1,0 +1,5 @@
+"""NEST as a registered hh-brian engine (see :mod:`.adapter`)."""
+
+from hh_brian.engines.simulators.adapter import SimulatorEngine
+
+ENGINE = SimulatorEngine("nest", ("gsl_rkf45",))
