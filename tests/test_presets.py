@@ -9,7 +9,11 @@ from brian2.units import cm
 
 from hh_brian.core.errors import HHBrianInputError
 from hh_brian.models.kinetics import rate, resting_state, steady_state, steady_state_current
-from hh_brian.models.presets import CORE_PARAMETERS, PRESETS, RATE_NAMES, get_preset
+from hh_brian.engines.reference_bridge import twin_gates
+from hh_brian.models.presets import PRESETS, get_preset
+
+CORE_PARAMETERS = ("g_Na", "g_K", "g_L", "E_Na", "E_K", "E_L", "C_m", "V_spike", "celsius")
+RATE_NAMES = tuple(f"{k}_{g}" for g in ("n", "m", "h") for k in ("alpha", "beta"))
 
 ALL = list(PRESETS)
 
@@ -21,6 +25,7 @@ def test_preset_has_every_parameter_with_units_and_a_citation(name):
     assert get_dimensions(preset.parameter("g_Na")) is get_dimensions(siemens / cm**2)
     assert get_dimensions(preset.parameter("E_K")) is get_dimensions(mV)
     assert preset.citation.authors and preset.citation.year > 1900
+    assert preset.citation.doi or preset.citation.url
     assert str(preset.citation).count("(") >= 1
     assert set(preset.rates) == set(RATE_NAMES)
 
@@ -117,8 +122,8 @@ def test_with_parameters_checks_units_and_returns_a_new_preset():
     [
         ({"g_Na": 1.2}, "no units"),
         ({"g_Na": 1.2 * mV}, "conductance density"),
-        ({"g_Na": -1 * msiemens / cm**2}, "positive"),
-        ({"g_K": 0 * msiemens / cm**2}, "positive"),
+        ({"g_Na": -1 * msiemens / cm**2}, "negative"),
+        ({"q10_K": 0}, "positive"),
         ({"C_m": 0 * uA * ms / mV / cm**2}, "positive"),
         ({"E_L": float("nan") * mV}, "not finite"),
         ({"g_na": 1 * msiemens / cm**2}, "Did you mean 'g_Na'"),
@@ -153,16 +158,23 @@ def test_unknown_rate_and_preset_names_get_suggestions():
         get_preset("dayan_abot")
 
 
-def test_with_rates_marks_kinetics_custom_and_keeps_base():
+def test_with_rates_drops_the_numpy_twin_of_that_gate_only():
     variant = get_preset("dayan_abbott").with_rates(beta_m="4/ms*exp(-(v + 65*mV)/(18*mV))")
-    assert variant.kinetics is None and variant.base_kinetics == "dayan_abbott"
+    assert twin_gates(get_preset("dayan_abbott")) == {"m", "h", "n"}
+    assert twin_gates(variant) == {"h", "n"}
     assert variant.rates["beta_m"].startswith("4/ms")
+
+
+def test_a_zero_conductance_blocks_the_channel():
+    """g = 0 is a legitimate block (e.g. TTX on Na+): the cell then cannot fire."""
+    blocked = get_preset("dayan_abbott").with_parameters(g_Na=0 * msiemens / cm**2)
+    assert float(blocked.parameter("g_Na") / (msiemens / cm**2)) == 0.0
 
 
 def test_temperature_scales_every_rate_by_q10():
     base = get_preset("neuron_hh")
     warm = base.with_temperature(16.3)
-    assert warm.phi == pytest.approx(3.0)
+    assert warm.phi("Na") == pytest.approx(3.0) and warm.phi("K") == pytest.approx(3.0)
     assert float(rate(warm, "alpha_m", -50 * mV) / rate(base, "alpha_m", -50 * mV)) == (
         pytest.approx(3.0)
     )

@@ -50,9 +50,9 @@ def parse_settings(pairs: Sequence[str] | None) -> dict[str, object]:
 
 def load_preset(name: str, settings: Sequence[str] | None):
     """The named preset with ``--set`` overrides applied (units checked)."""
-    from hh_brian.models.presets import get_preset
+    from hh_brian.models.library import load_model
 
-    return get_preset(name).derive(parse_settings(settings))
+    return load_model(name).derive(parse_settings(settings))
 
 
 def _add_set(parser: argparse.ArgumentParser) -> None:
@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("presets", help="list presets: name, convention, citation")
 
     render = sub.add_parser("render", help="print a preset's Brian2 equations")
-    render.add_argument("preset", nargs="?", help="preset name (see `hh-brian presets`)")
+    render.add_argument("preset", nargs="?", help="model name (see `hh-brian presets`) or path to a .toml model file")
     render.add_argument("--all", action="store_true", help="every preset")
     render.add_argument("--write", metavar="DIR", help="write one file per preset into DIR")
     _add_set(render)
@@ -124,12 +124,14 @@ def command_modules() -> list:
 
 @command("presets")
 def _presets(args: argparse.Namespace) -> int:
-    from hh_brian.models.presets import PRESETS
+    from hh_brian.models.library import MODELS
 
-    width = max(len(name) for name in PRESETS)
-    for name, preset in PRESETS.items():
-        print(f"{name:<{width}}  {preset.convention.name:<7}  {preset.title}")
-        print(f"{'':<{width}}  {'':<7}  {preset.citation}")
+    width = max(len(name) for name in MODELS)
+    for name, model in MODELS.items():
+        channels = ", ".join(ch.name for ch in model.channels)
+        print(f"{name:<{width}}  {model.convention.name:<7}  {model.title}")
+        print(f"{'':<{width}}  {'':<7}  channels: {channels}")
+        print(f"{'':<{width}}  {'':<7}  {model.citation}")
     return EXIT_OK
 
 

@@ -197,9 +197,9 @@ def amplification_factor(
     dt_ms = float(dt / ms)
     base = integrate(model, y0, dt_ms, n_steps, method=method, i_inj=i_inj).y[:, :, 0]
     v_range = max(float(np.ptp(base[:, 0])), 1.0)
-    scale = np.array([v_range, 1.0, 1.0, 1.0])
+    scale = np.array([v_range] + [1.0] * (model.n_state - 1))
     growth = 1.0
-    for k in range(4):
+    for k in range(model.n_state):
         y = y0.copy()
         # Move gates towards the interior of [0, 1] so the perturbed state is valid.
         y[k] += PERTURBATION * scale[k] * (1 if k == 0 or y[k] < 0.5 else -1)

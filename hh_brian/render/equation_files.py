@@ -10,7 +10,8 @@ from pathlib import Path
 
 from hh_brian.core.errors import HHBrianInputError
 from hh_brian.core.output import write_text_atomic
-from hh_brian.models.presets import PRESETS, Preset
+from hh_brian.models.cell import CellModel as Preset
+from hh_brian.models.library import MODELS as PRESETS
 from hh_brian.render.brian2 import render
 
 SUFFIX = ".eqs"

@@ -21,9 +21,9 @@ def run(args: argparse.Namespace) -> int:
 
     from hh_brian.cli.main import EXIT_OK
     from hh_brian.core.output import PLOT_SUFFIXES, atomic_path, check_output_path
-    from hh_brian.models.presets import get_preset
+    from hh_brian.models.library import load_model
 
-    presets = [get_preset(name) for name in args.presets]
+    presets = [load_model(name) for name in args.presets]
     plot = check_output_path(args.plot, PLOT_SUFFIXES, "--plot")
     out = check_output_path(args.out, (".csv",), "--out") if args.out else None
 
