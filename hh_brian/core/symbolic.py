@@ -4,8 +4,9 @@ A rate expression such as ``'0.1/ms/exprel(-(v + 55*mV)/(10*mV))'`` is checked
 by :func:`hh_brian.core.expressions.bounded_parse` (bounded length, depth,
 names and exponents), then parsed once by Brian2's own parser
 (:func:`brian2.parsing.sympytools.str_to_sympy`) into a SymPy expression in
-which units are plain symbols (``mV``, ``ms``) and ``exprel`` is Brian2's SymPy
-function.  From that one expression :class:`ParsedExpression` prints
+which units are plain symbols (``mV``, ``ms``) and ``exprel`` is an inert
+function (:data:`INERT_EXPREL`; Brian2's own would expand itself into a 0/0 for
+some arguments).  From that one expression :class:`ParsedExpression` prints
 
 * Brian2 equation text (:meth:`ParsedExpression.brian2`, Brian2's
   :func:`~brian2.parsing.sympytools.sympy_to_str`), which re-parses to the same
@@ -41,6 +42,7 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -63,10 +65,17 @@ from hh_brian.core.expressions import (
 #: Brian2's SymPy function for ``exprel``, as produced by ``str_to_sympy``.
 SYMPY_EXPREL = DEFAULT_FUNCTIONS["exprel"].sympy_func
 
-#: An inert stand-in for ``exprel`` in numeric expressions.  Brian2's function
-#: rewrites itself as (exp(x) - 1)/x as soon as its argument has a numeric term
-#: (``exp.eval`` splits such sums), which would bring back the 0/0.
+#: The ``exprel`` in :attr:`ParsedExpression.expr`: an inert SymPy function that
+#: prints as ``exprel``.  Brian2's own function rewrites itself as (exp(x) - 1)/x
+#: as soon as its argument is a sum with a number in it (``exp.eval`` splits such
+#: sums), so ``exprel(-0.1*v/mV - 5.5)`` would come back as a 0/0 at -55 mV.
 INERT_EXPREL = sympy.Function("exprel")
+
+#: The name ``exprel`` is renamed to this before Brian2's parser sees the text.
+_EXPREL_PLACEHOLDER = "hhb_inert_exprel"
+
+#: Parse, print and re-parse at most this often to reach text that re-parses to itself.
+_MAX_CANONICAL_ROUNDS = 4
 
 #: Default search range of :func:`find_singularities` (a generous membrane-potential range).
 V_RANGE = (-150 * mV, 100 * mV)
@@ -196,7 +205,11 @@ class ParsedExpression:
     example: str = "'0.1/ms/exprel(-(v + 55*mV)/(10*mV))'"
 
     def brian2(self) -> str:
-        """Brian2 equation text (Brian2's ``sympy_to_str``); it re-parses to :attr:`expr`."""
+        """Brian2 equation text (Brian2's ``sympy_to_str``).
+
+        :func:`to_sympy` of this text is :attr:`expr` again; :func:`parse_expression`
+        settles on the form for which that holds.
+        """
         return sympy_to_str(self.expr)
 
     def numpy(
@@ -337,6 +350,29 @@ def _lambdify(x: sympy.Symbol, numeric: sympy.Expr) -> Callable[[np.ndarray], np
     return function
 
 
+def to_sympy(text: str) -> sympy.Expr:
+    """Brian2's ``str_to_sympy`` of *text*, with ``exprel`` kept as :data:`INERT_EXPREL`.
+
+    Only for text that passed :func:`~hh_brian.core.expressions.bounded_parse`.
+    """
+    renamed = re.sub(r"\bexprel\b", _EXPREL_PLACEHOLDER, text)
+    placeholder = sympy.Function(_EXPREL_PLACEHOLDER)
+    return str_to_sympy(renamed).replace(placeholder, INERT_EXPREL)
+
+
+def _exprel_of_products(expr: sympy.Expr) -> sympy.Expr:
+    """Write each ``exprel`` argument that is a sum as one fraction where possible.
+
+    ``exprel(-0.1*v/mV - 5.5)`` becomes ``exprel((-0.1*v - 5.5*mV)/mV)``: the same
+    value, but a product, which Brian2's own ``exprel`` does not expand into a 0/0
+    when it parses :meth:`ParsedExpression.brian2` text.
+    """
+    return expr.replace(
+        lambda e: e.func is INERT_EXPREL and e.args[0].is_Add,
+        lambda e: INERT_EXPREL(sympy.together(e.args[0])),
+    )
+
+
 def parse_expression(
     text: str,
     *,
@@ -369,7 +405,14 @@ def parse_expression(
     bounded_parse(text, what=what, example=example, names=allowed)
     stripped = text.strip()
     try:
-        expr = str_to_sympy(stripped)
+        expr = _exprel_of_products(to_sympy(stripped))
+        # Brian2's printer and parser are not exact inverses (a coefficient may be
+        # distributed over a sum); settle on the form whose text re-parses to itself.
+        for _ in range(_MAX_CANONICAL_ROUNDS):
+            again = _exprel_of_products(to_sympy(sympy_to_str(expr)))
+            if again == expr:
+                break
+            expr = again
     except (SyntaxError, TypeError, ValueError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise HHBrianInputError(
@@ -485,7 +528,7 @@ def exprel_form(parsed: ParsedExpression) -> str | None:
     Looks for a denominator ``k*exp(u) - k`` (e.g. ``1 - exp(-(v + 55*mV)/(10*mV))``)
     and divides the rest by ``k*u``: ``rest/(k*(exp(u) - 1)) = (rest/(k*u))/exprel(u)``.
 
-    >>> p = parse_expression("0.01/ms*(v + 55*mV)/(1 - exp(-(v + 55*mV)/(10*mV)))",
+    >>> p = parse_expression("0.01/ms/mV*(v + 55*mV)/(1 - exp(-(v + 55*mV)/(10*mV)))",
     ...                      allowed_names={"v"})
     >>> exprel_form(p)
     '0.1/(ms*exprel((-55*mV - v)/(10*mV)))'
@@ -509,7 +552,7 @@ def exprel_form(parsed: ParsedExpression) -> str | None:
         rounded = {
             f: sympy.Float(float(f"{float(f):.12g}")) for f in coefficient.atoms(sympy.Float)
         }
-        return sympy_to_str(coefficient.xreplace(rounded) / SYMPY_EXPREL(u))
+        return sympy_to_str(coefficient.xreplace(rounded) / INERT_EXPREL(u))
     return None
 
 
@@ -525,7 +568,7 @@ def _checked_exprel_form(
     form = exprel_form(parsed)
     if form is None:
         return None
-    candidate = ParsedExpression(form, str_to_sympy(form), parsed.names, parsed.what)
+    candidate = ParsedExpression(form, to_sympy(form), parsed.names, parsed.what)
     x = sympy.Symbol("x", real=True)
     g = _lambdify(x, substitute(candidate, constants, variable, variable_unit, x))
     probe = at + np.array([-7.0, -0.3, 0.2, 5.0]) * max(1.0, abs(at)) * 1e-2
