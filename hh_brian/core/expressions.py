@@ -75,8 +75,11 @@ FUNCTION_NAMESPACE = {
 
 #: Longest accepted expression text (characters).
 MAX_TEXT_LENGTH = 1000
-#: Deepest accepted syntax tree (each bracket, operator or call adds a level).
-MAX_DEPTH = 40
+#: Deepest accepted syntax tree: each operator, call or unary sign adds a level, so
+#: this allows a flat sum of about 95 terms or about 45 nested brackets with operators,
+#: far beyond any rate, while keeping the recursive printers of Python, Brian2 and
+#: SymPy well inside the recursion limit.
+MAX_DEPTH = 100
 #: Largest accepted magnitude of a constant exponent (also of nested constant exponents
 #: multiplied together).
 MAX_EXPONENT = 1000.0

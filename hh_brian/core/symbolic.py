@@ -83,9 +83,14 @@ V_RANGE = (-150 * mV, 100 * mV)
 #: Below this |x|, :func:`exprel` uses its Taylor series (error < 1e-17 relative).
 _SERIES_BELOW = 1e-5
 
-#: Expressions whose denominators have more operations than this are searched
-#: numerically rather than with :func:`sympy.solveset`, which keeps the search bounded.
+#: Denominators with more operations than this, or with more than one function call
+#: (``exp(a*v) - exp(b*v) - 1``), are searched numerically rather than with
+#: :func:`sympy.solveset`, which keeps the search bounded.
 _MAX_SOLVESET_OPS = 40
+#: ... and so are denominators with powers beyond this (solveset would expand them).
+_MAX_SOLVESET_POWER = 4
+#: Most grid points of the numerical search.
+_MAX_SCAN_POINTS = 1_000_001
 
 
 def exprel(x: np.ndarray | float) -> np.ndarray:
@@ -450,7 +455,11 @@ def _denominators(expr: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr]:
 
 def _roots(denominator: sympy.Expr, x: sympy.Symbol, low: float, high: float) -> list[float]:
     """Real zeros of *denominator* in [low, high]: SymPy's solveset, else a fine scan."""
-    if sympy.count_ops(denominator) <= _MAX_SOLVESET_OPS:
+    powers = [p.exp for p in denominator.atoms(sympy.Pow) if p.exp.is_Number]
+    simple = all(abs(float(e)) <= _MAX_SOLVESET_POWER for e in powers) and (
+        len(denominator.atoms(sympy.Function)) <= 1
+    )
+    if simple and sympy.count_ops(denominator) <= _MAX_SOLVESET_OPS:
         exact = sympy.nsimplify(denominator, rational=True)
         try:
             solutions = sympy.solveset(exact, x, domain=sympy.Interval(low, high))
@@ -468,7 +477,7 @@ def _scan_roots(denominator: sympy.Expr, x: sympy.Symbol, low: float, high: floa
     from scipy.optimize import brentq
 
     f = _lambdify(x, denominator)
-    grid = np.linspace(low, high, int(round((high - low) * 1000)) + 1)
+    grid = np.linspace(low, high, min(int(round((high - low) * 1000)) + 1, _MAX_SCAN_POINTS))
     values = f(grid)
     roots = [float(g) for g, value in zip(grid, values, strict=True) if value == 0]
     change = np.nonzero(np.sign(values[:-1]) * np.sign(values[1:]) < 0)[0]
@@ -490,8 +499,11 @@ def find_singularities(
     (base of a negative power, except ``exp`` and ``exprel``, which never
     vanish) is solved for *variable* with :func:`sympy.solveset` over the
     reals, so ``1 - exp(-(v + 54.5*mV)/(10*mV))`` yields exactly -54.5 mV.
-    Large denominators are searched numerically (sign changes on a 0.001 mV
-    grid).  Expressions written with ``exprel`` have no such points.
+    Larger denominators (more than one function call, powers beyond 4, more
+    than 40 operations) are searched numerically instead: sign changes on a
+    0.001-unit grid, refined by bisection; a zero that touches without a sign
+    change is missed there.  Expressions written with ``exprel`` have no such
+    points.
 
     Returns
     -------
