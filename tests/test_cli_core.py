@@ -22,9 +22,12 @@ def run(capsys, *argv):
 def test_presets_lists_name_convention_and_citation(capsys):
     code, out, _ = run(capsys, "presets")
     assert code == 0
-    for name, preset in PRESETS.items():
-        assert name in out and str(preset.citation) in out
-    assert "hh1952   Squid" in out.replace("  ", " ") or "hh1952" in out
+    lines = out.splitlines()
+    assert len(lines) == 2 * len(PRESETS)
+    # One row "name  convention  title", then the citation indented under the title.
+    for k, (name, preset) in enumerate(PRESETS.items()):
+        assert lines[2 * k].split(None, 2) == [name, preset.convention.name, preset.title]
+        assert lines[2 * k + 1].strip() == str(preset.citation)
 
 
 def test_render_prints_the_committed_text(capsys):
@@ -338,6 +341,25 @@ def test_validate_exits_1_when_a_check_fails(monkeypatch, capsys):
     monkeypatch.setattr(crossval, "KAPPA", 0)  # a zero round-off budget cannot be met
     code, out, _ = run(capsys, "validate", "dayan_abbott", "--skip-orders", "--methods", "rk4")
     assert code == 1 and "FAIL" in out
+
+
+def test_validate_exits_1_when_only_the_spike_timing_fails(monkeypatch, capsys):
+    import hh_brian.compare.crossval as crossval
+
+    def cross_validate(preset, *, current, duration, dt, methods, orders):
+        current = crossval.default_current(preset)
+        result = crossval.CrossValidation(preset, current, duration, dt, amplification=1.0)
+        result.agreements.append(crossval.compare_method(preset, current, duration, dt, "rk4", 1e3))
+        assert result.passed  # the agreement alone passes ...
+        # ... and one spike missing against gold must fail the run.
+        result.spike_timing.append(
+            crossval.timing_against_gold("rk4", [10.0], [10.0, 20.0], 0.01, [10.0, 20.0])
+        )
+        return result
+
+    monkeypatch.setattr(crossval, "cross_validate", cross_validate)
+    code, out, _ = run(capsys, "validate", "dayan_abbott", "--skip-orders", "--duration", "20*ms")
+    assert code == 1 and "**Overall: FAIL**" in out and "| rk4 | 1 / 2 / 2 |" in out
 
 
 def test_validate_bad_input_exits_2(capsys):

@@ -96,7 +96,8 @@ def _max_real_eigenvalue(model, current: float) -> float:
 
 
 def test_rest_loses_stability_at_the_subcritical_hopf_point():
-    """FACTS.md (Rinzel & Miller 1980; Hassard 1978): Hopf at ~9.78 uA/cm2, 6.3 degC.
+    """Rinzel & Miller 1980, Math Biosci 49:27-59; Hassard 1978, J Theor Biol 71:401-420:
+    Hopf at ~9.78 uA/cm2, 6.3 degC.
 
     Located by linear stability (eigenvalues of the finite-difference Jacobian) rather
     than by simulation, because oscillations grow arbitrarily slowly near a Hopf point.
@@ -111,7 +112,8 @@ def test_rest_loses_stability_at_the_subcritical_hopf_point():
 
 @pytest.mark.slow
 def test_fold_of_limit_cycles_and_bistability_at_literature_values():
-    """FACTS.md: repetitive firing is born at a fold of limit cycles ~6.26 uA/cm2, ~50 Hz.
+    """Rinzel & Miller 1980, Math Biosci 49:27-59: repetitive firing is born at a fold of
+    limit cycles ~6.26 uA/cm2, ~50 Hz.
 
     Down sweep (quasi-static, from firing) fires at 6.5 but not at 6.25, bracketing the
     fold within 0.25 uA/cm2 of grid spacing; between fold and Hopf (at 8 and 9.5) the up

@@ -14,12 +14,14 @@ from brian2.units import mm
 
 from hh_brian.compare.crossval import (
     ORDER_MARGIN,
+    CrossValidation,
     amplification_factor,
     compare_method,
     cross_validate,
     default_current,
     observed_order,
     spike_timing,
+    timing_against_gold,
 )
 from hh_brian.engines.brian2.simulate import BRIAN2_METHODS
 from hh_brian.models.presets import PRESETS, get_preset
@@ -66,13 +68,47 @@ def test_observed_order_matches_declared_order(name, method):
 
 
 @pytest.mark.parametrize("method", BRIAN2_METHODS)
-def test_spike_counts_match_gold_and_rk4_times_are_quantisation_limited(method):
+def test_spike_counts_match_gold_and_times_converge_at_the_declared_order(method):
     preset = get_preset("dayan_abbott")
     check = spike_timing(preset, default_current(preset), DURATION, DT, method)
-    assert check.n_spikes == check.n_gold == 7
+    assert check.n_spikes == check.n_spikes_half == check.n_gold == 7
+    assert check.passed, check
     if method == "rk4":
         # Brian2 reports the step start: the error is at most one dt plus rk4's O(dt^4).
         assert check.max_error_ms <= float(DT / ms)
+
+
+def _timing(times, gold, half_times, method="exponential_euler", dt_ms=0.01):
+    return timing_against_gold(method, times, gold, dt_ms, half_times)
+
+
+def test_spike_timing_fails_on_a_missing_or_extra_spike():
+    gold = [10.0, 20.0, 30.0]
+    assert _timing([9.995, 19.995, 29.995], gold, [9.9975, 19.9975, 29.9975]).passed
+    assert not _timing([9.995, 19.995], gold, [9.9975, 19.9975, 29.9975]).passed
+    assert not _timing([9.995, 19.995, 29.995], gold, [9.9975, 19.9975, 29.9975, 35.0]).passed
+    assert not _timing([], gold, []).passed
+
+
+def test_spike_timing_fails_when_the_error_does_not_shrink_with_dt():
+    gold = np.array([10.0, 20.0, 30.0])
+    # A first-order error of 0.4 ms that halves at dt/2 passes ...
+    assert _timing(gold + 0.4, gold, gold + 0.2).passed
+    # ... an error that stays put (a wrong model, not a scheme error) fails ...
+    assert not _timing(gold + 0.4, gold, gold + 0.4).passed
+    # ... and so does a first-order error where rk4 declares order 4.
+    assert not _timing(gold + 0.4, gold, gold + 0.2, method="rk4").passed
+
+
+def test_a_failed_spike_timing_fails_the_cross_validation():
+    preset = get_preset("dayan_abbott")
+    gold = np.array([10.0, 20.0])
+    result = CrossValidation(preset, default_current(preset), DURATION, DT, amplification=1.0)
+    result.spike_timing.append(_timing(gold + 0.4, gold, gold + 0.2))
+    assert result.passed
+    result.spike_timing.append(_timing(gold[:1], gold, gold))
+    assert not result.passed
+    assert "| FAIL |" in result.report()
 
 
 def test_cross_validate_runs_for_a_user_modified_preset():

@@ -18,7 +18,8 @@ from hh_brian.core.errors import HHBrianInputError
 from hh_brian.models.presets import get_preset
 
 DENSITY = uA / cm**2
-#: Grid around the bistable range (FACTS.md: fold 6.26, subcritical Hopf 9.78 uA/cm^2).
+#: Grid around the bistable range (fold 6.26, subcritical Hopf 9.78 uA/cm^2:
+#: Rinzel & Miller 1980, Math Biosci 49:27-59; Hassard 1978, J Theor Biol 71:401-420).
 GRID = np.arange(5.5, 10.51, 0.25)
 SPACING = 0.25
 

@@ -87,9 +87,39 @@ def test_gating_command_writes_figure_and_table(tmp_path, capsys, suffix):
         capsys,
     )
     assert code == 0, captured.err
-    head = plot.read_bytes()[:5]
-    assert {".png": b"\x89PNG", ".pdf": b"%PDF-"}.get(suffix, head) in head or b"<?xml" in head
+    if suffix == ".svg":
+        _check_svg_gating_figure(plot, ["dayan_abbott", "pyramidal", "hh1952"])
+    else:
+        assert plot.read_bytes().startswith({".png": b"\x89PNG", ".pdf": b"%PDF-"}[suffix])
     assert out.read_text().splitlines()[0] == CSV_HEADER
+
+
+def _check_svg_gating_figure(path, presets):
+    """The SVG parses and holds both panels, every curve and every label."""
+    import re
+    import xml.etree.ElementTree as ET
+
+    svg = "{http://www.w3.org/2000/svg}"
+    parser = ET.XMLParser(target=ET.TreeBuilder(insert_comments=True))
+    root = ET.parse(path, parser).getroot()  # raises if the file is not well-formed XML
+    assert root.tag == f"{svg}svg"
+    ids = [g.get("id") or "" for g in root.iter(f"{svg}g")]
+    assert sorted(i for i in ids if i.startswith("axes_")) == ["axes_1", "axes_2"]
+    # Data curves are the only line2d paths with more than 3 vertices (grid lines, ticks
+    # and legend handles have 2 or 3): one per preset, gate and panel.
+    curves = [
+        g
+        for g in root.iter(f"{svg}g")
+        if (g.get("id") or "").startswith("line2d_")
+        and any(len(re.findall("[ML]", p.get("d", ""))) > 3 for p in g.iter(f"{svg}path"))
+    ]
+    assert len(curves) == len(presets) * 3 * 2
+    # Matplotlib writes each text's string as an XML comment before its glyphs.
+    texts = {c.text.strip() for c in root.iter(ET.Comment)}
+    assert {"n", "m", "h", "steady state x_inf [1]"} <= texts
+    assert "time constant tau_x [ms] (log scale)" in texts
+    for name in presets:
+        assert any(t.startswith(f"{name} (") for t in texts), name
 
 
 @pytest.mark.parametrize(

@@ -27,9 +27,11 @@ from hh_brian.engines.reference import (
     solve_gold,
 )
 
-# Squid axon with Dayan & Abbott kinetics, per cm^2 (D&A section 5.6; FACTS.md).
+# Squid axon with Dayan & Abbott kinetics, per cm^2 (Dayan & Abbott 2001, section 5.6).
 SQUID = dict(g_Na=120.0, g_K=36.0, g_L=0.3, E_Na=50.0, E_K=-77.0, E_L=-54.387, C_m=1.0)
-# The same axon in the 1952 convention: E_HH = -65 - E_modern (FACTS.md).
+# The same axon in the 1952 convention: E_HH = -65 - E_modern (Hodgkin & Huxley 1952,
+# J Physiol 117:500, doi:10.1113/jphysiol.1952.sp004764; rest at -65 mV as in Dayan &
+# Abbott 2001, section 5.6).
 SQUID_1952 = dict(g_Na=120.0, g_K=36.0, g_L=0.3, E_Na=-115.0, E_K=12.0, E_L=-10.613, C_m=1.0)
 PYRAMIDAL = dict(g_Na=40.0, g_K=35.0, g_L=0.3, E_Na=55.0, E_K=-77.0, E_L=-65.0, C_m=1.0)
 TRAUB = dict(g_Na=100.0, g_K=30.0, g_L=0.05, E_Na=50.0, E_K=-90.0, E_L=-60.0, C_m=1.0)
@@ -99,7 +101,7 @@ def test_steady_state_is_alpha_over_sum_in_unit_interval(name):
 
 
 def test_dayan_abbott_steady_state_at_minus_65():
-    # D&A chapter 5, exercise 8 (FACTS.md): m 0.0529, h 0.5961, n 0.3177.
+    # Dayan & Abbott 2001, chapter 5, exercise 8: m 0.0529, h 0.5961, n 0.3177.
     n, m, h = MODELS["dayan_abbott"].gate_steady_state(-65.0)
     assert (round(float(m), 4), round(float(h), 4), round(float(n), 4)) == (
         0.0529,
@@ -178,7 +180,8 @@ def test_ab_and_tau_forms_are_consistent_with_f():
 
 
 def test_conventions_give_mirrored_trajectories():
-    # Same axon, same physical current: V_modern(t) = -65 - V_HH(t) (FACTS.md).
+    # Same axon, same physical current: V_modern(t) = -65 - V_HH(t) (sign convention of
+    # Hodgkin & Huxley 1952, rest at -65 mV as in Dayan & Abbott 2001, section 5.6).
     modern, old = MODELS["neuron_hh"], MODELS["hh1952"]
     y_mod = modern.resting_state()
     y_old = old.resting_state()

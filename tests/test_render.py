@@ -15,7 +15,8 @@ from hh_brian.render.equation_files import equation_file_name, expected_files
 
 EQUATIONS = Path(__file__).resolve().parents[1] / "equations"
 ALL = list(PRESETS)
-#: Identifiers Brian2 rejects (unit names and reserved words), FACTS.md.
+#: Identifiers Brian2 rejects (unit names and reserved words; Brian2 docs, "Models and
+#: neuron groups" and "Physical units").
 RESERVED = {"cm", "ms", "mV", "mS", "uF", "nS", "um", "Hz", "t", "dt", "i", "N", "xi", "e", "pi"}
 
 

@@ -14,7 +14,7 @@ single ``Network.run`` call:
     ``PRIME_SPIKES``-th spike, i.e. from the state of a neuron firing at a high
     current, and is switched to its target at the upstroke of that spike (at the
     latest after ``prime``).  It keeps firing down to the fold of limit cycles,
-    ~6.26 uA/cm^2 (FACTS.md; Rinzel & Miller 1980).
+    ~6.26 uA/cm^2 (Rinzel & Miller 1980, Math Biosci 49:27-59).
 ``step``
     the classical protocol: the target current from t = 0, starting at rest.
     Any spike here gives the single-spike rheobase.

@@ -21,8 +21,8 @@ current, and the run is scored against :func:`hh_brian.compare.scoring.gold_solu
 Observed order
 --------------
 Per (engine, method), two regressions of log(error) on log(dt) over the dts
-that did not blow up (Dayan & Abbott 2001, section 5.6 and lecture 7 for the
-schemes; diffrax's test-suite practice for measuring it):
+that did not blow up (Dayan & Abbott 2001, section 5.6, and Brian2's state-updater
+documentation for the schemes; diffrax's test-suite practice for measuring it):
 
 - **V**: max |V - V_gold| on the window from rest to 1 ms past the gold
   solution's first spike (:func:`hh_brian.compare.crossval.order_window_ms`, capped at

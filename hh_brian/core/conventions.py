@@ -3,7 +3,7 @@
 Hodgkin & Huxley (1952) measured ``V`` as the displacement of the membrane
 potential from rest, with *depolarisation negative*.  The modern convention
 uses the absolute membrane potential, depolarisation positive.  The two are
-related by (lecture 7, FACTS.md)::
+related by (rest at -65 mV as in Dayan & Abbott 2001, section 5.6, and NEURON's hh.mod)::
 
     V_modern = V_ref - V_HH,   V_ref = -65 mV
 

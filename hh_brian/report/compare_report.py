@@ -46,8 +46,8 @@ WALL_TIME_NOTE = (
     "reference: the NumPy loop); machine-dependent. With one neuron both engines spend "
     "most of each step on per-step overhead common to all methods, so rk4 costs about as "
     "much per step as Euler here; with many neurons per group the arithmetic dominates "
-    "(FACTS.md: rk4 about 1.6-2x exponential Euler per neuron-step) and the recommendation "
-    "may change"
+    "(benchmarks/throughput.py: rk4 about 1.6-2x exponential Euler per neuron-step) and "
+    "the recommendation may change"
 )
 
 

@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-#: Modern potential of the 1952 paper's resting state (lecture 7, FACTS.md).
+#: Modern potential of the 1952 paper's resting state (Dayan & Abbott 2001, section 5.6;
+#: NEURON's hh.mod).
 V_REF_HH1952_MV = -65.0
 #: Membrane area used for per-area presets (µm²); simulators with absolute
 #: units (NEST, MOOSE, NEURON's IClamp) need one.
