@@ -17,7 +17,6 @@ from hh_brian.engines.reference import (
     ExponentialEulerAB,
     ExponentialEulerTau,
     IntegrationError,
-    ReferenceModel,
     as_current,
     count_spikes,
     gate_rates,
@@ -25,6 +24,7 @@ from hh_brian.engines.reference import (
     integrate,
     sample_index,
     solve_gold,
+    squid_model,
 )
 
 # Squid axon with Dayan & Abbott kinetics, per cm^2 (Dayan & Abbott 2001, section 5.6).
@@ -37,14 +37,14 @@ PYRAMIDAL = dict(g_Na=40.0, g_K=35.0, g_L=0.3, E_Na=55.0, E_K=-77.0, E_L=-65.0, 
 TRAUB = dict(g_Na=100.0, g_K=30.0, g_L=0.05, E_Na=50.0, E_K=-90.0, E_L=-60.0, C_m=1.0)
 
 MODELS = {
-    "dayan_abbott": ReferenceModel(**SQUID, kinetics="dayan_abbott"),
-    "dayan_abbott_thermodynamic_n": ReferenceModel(
+    "dayan_abbott": squid_model(**SQUID, kinetics="dayan_abbott"),
+    "dayan_abbott_thermodynamic_n": squid_model(
         **SQUID, kinetics="dayan_abbott_thermodynamic_n"
     ),
-    "neuron_hh": ReferenceModel(**SQUID, kinetics="neuron_hh"),
-    "hh1952": ReferenceModel(**SQUID_1952, convention="hh1952", kinetics="hh1952"),
-    "pyramidal": ReferenceModel(**PYRAMIDAL, kinetics="pyramidal"),
-    "traub_miles": ReferenceModel(**TRAUB, kinetics="traub_miles"),
+    "neuron_hh": squid_model(**SQUID, kinetics="neuron_hh"),
+    "hh1952": squid_model(**SQUID_1952, convention="hh1952", kinetics="hh1952"),
+    "pyramidal": squid_model(**PYRAMIDAL, kinetics="pyramidal"),
+    "traub_miles": squid_model(**TRAUB, kinetics="traub_miles"),
 }
 
 # Removable singularities (mV) of each kinetics' x / (exp(x) - 1) rates.
@@ -102,7 +102,7 @@ def test_steady_state_is_alpha_over_sum_in_unit_interval(name):
 
 def test_dayan_abbott_steady_state_at_minus_65():
     # Dayan & Abbott 2001, chapter 5, exercise 8: m 0.0529, h 0.5961, n 0.3177.
-    n, m, h = MODELS["dayan_abbott"].gate_steady_state(-65.0)
+    m, h, n = MODELS["dayan_abbott"].gate_steady_state(-65.0)
     assert (round(float(m), 4), round(float(h), 4), round(float(n), 4)) == (
         0.0529,
         0.5961,
@@ -136,14 +136,14 @@ def test_dayan_abbott_differs_from_neuron_hh_only_in_beta_m():
 
 def test_temperature_factor_scales_both_rates():
     cold = MODELS["neuron_hh"]
-    warm = ReferenceModel(**SQUID, kinetics="neuron_hh", celsius=16.3)
+    warm = squid_model(**SQUID, kinetics="neuron_hh", celsius=16.3)
     v = np.linspace(-90.0, 30.0, 7)
     for r_cold, r_warm in zip(cold.rates(v), warm.rates(v), strict=True):
         np.testing.assert_allclose(r_warm, 3.0 * r_cold, rtol=1e-14)
 
 
 def test_user_kinetics_mapping_matches_registry():
-    custom = ReferenceModel(**SQUID, kinetics=dict(KINETICS["dayan_abbott"]))
+    custom = squid_model(**SQUID, kinetics=dict(KINETICS["dayan_abbott"]))
     y = MODELS["dayan_abbott"].resting_state()[:, None]
     np.testing.assert_array_equal(custom.f(0.0, y, 1.0), MODELS["dayan_abbott"].f(0.0, y, 1.0))
 

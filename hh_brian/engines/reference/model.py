@@ -182,8 +182,19 @@ class ReferenceModel:
         For an ``inf_tau`` gate these are the equivalent ``alpha = x_inf/tau`` and
         ``beta = (1 - x_inf)/tau``.
         """
-        a, b = self.gate_ab(v)
-        return a, b - a
+        v = np.asarray(v, dtype=np.float64)
+        alpha = np.empty((len(self._state_gates), *v.shape))
+        beta = np.empty_like(alpha)
+        for k, (ch, gate) in enumerate(self._state_gates):
+            if gate.form == RATES:
+                alpha[k], beta[k] = gate.f1(v), gate.f2(v)
+            else:
+                inf, tau = gate.f1(v), gate.f2(v)
+                alpha[k], beta[k] = inf / tau, (1.0 - inf) / tau
+            if ch.phi != 1.0:
+                alpha[k] *= ch.phi
+                beta[k] *= ch.phi
+        return alpha, beta
 
     def gate_steady_state(self, v: ArrayLike) -> FloatArray:
         """Steady state of every state gate, shape ``(G, *v.shape)`` (phi cancels)."""
