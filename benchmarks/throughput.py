@@ -148,10 +148,10 @@ def run_c(exe: Path, n: int, steps: int, threads: int) -> dict:
 def worker_numpy(method: str, n: int, steps: int) -> dict:
     import numpy as np
 
-    from hh_brian.engines.reference import ReferenceModel, count_spikes
+    from hh_brian.engines.reference import count_spikes, squid_model
 
     # per cm^2 (the reference engine's units): D&A per mm^2 values x 100
-    model = ReferenceModel(
+    model = squid_model(
         g_Na=120.0,
         g_K=36.0,
         g_L=0.3,
@@ -165,8 +165,8 @@ def worker_numpy(method: str, n: int, steps: int) -> dict:
     from brian_model import initial_gates
 
     gates = initial_gates()
-    y0 = np.empty((4, n))  # (V, n, m, h)
-    y0[0], y0[1], y0[2], y0[3] = -65.0, gates["n"], gates["m"], gates["h"]
+    y0 = np.empty((4, n))  # (V, m, h, n): the squid model's state order
+    y0[0], y0[1], y0[2], y0[3] = -65.0, gates["m"], gates["h"], gates["n"]
     i_inj = np.arange(n) / n * 20.0  # uA/cm^2 = 0.2 uA/mm^2
     t0 = time.perf_counter()
     counts = count_spikes(

@@ -54,7 +54,7 @@ for celsius in temperatures:
         result.spike_indices, result.spike_times, currents.size, duration / 2, duration
     )
     rates.append(np.asarray(rate / Hz))
-    print(f"{celsius:7.1f}  {preset.phi:6.3f}  " + "  ".join(f"{r:20.1f}" for r in rates[-1]))
+    print(f"{celsius:7.1f}  {preset.phi('Na'):6.3f}  " + "  ".join(f"{r:20.1f}" for r in rates[-1]))
 
 rates = np.array(rates)
 figure, ax = plt.subplots(figsize=(7, 4.5))

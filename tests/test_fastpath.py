@@ -46,14 +46,17 @@ from hh_brian.core.errors import SimulationBlowUpError
 from hh_brian.engines.brian2 import fastpath
 from hh_brian.engines.brian2.simulate import (
     BRIAN2_METHODS,
-    STATE_VARIABLES,
     SimulationResult,
     check_finite,
     simulate,
 )
 from hh_brian.models.kinetics import resting_state
-from hh_brian.models.presets import GATES, PRESETS, get_preset
+from hh_brian.models.presets import PRESETS, get_preset
 from hh_brian.render.brian2 import render
+
+#: The squid models' state (all built-in models share it).
+GATES = ("m", "h", "n")
+STATE_VARIABLES = ("v", *GATES)
 
 DURATION, DT = 10 * ms, 0.01 * ms
 CURRENT = 10 * uA / cm**2

@@ -8,8 +8,8 @@ from brian2 import Hz, get_dimensions, ms, msiemens, mV, siemens, uA, uF, umetre
 from brian2.units import cm
 
 from hh_brian.core.errors import HHBrianInputError
-from hh_brian.models.kinetics import rate, resting_state, steady_state, steady_state_current
 from hh_brian.engines.reference_bridge import twin_gates
+from hh_brian.models.kinetics import rate, resting_state, steady_state, steady_state_current
 from hh_brian.models.presets import PRESETS, get_preset
 
 CORE_PARAMETERS = ("g_Na", "g_K", "g_L", "E_Na", "E_K", "E_L", "C_m", "V_spike", "celsius")

@@ -23,8 +23,8 @@ from brian2 import Quantity, get_dimensions, ms, mV, volt
 
 from hh_brian.core.errors import HHBrianInputError
 from hh_brian.core.output import write_text_atomic
-from hh_brian.models.kinetics import steady_state, time_constant
 from hh_brian.models.cell import CellModel as Preset
+from hh_brian.models.kinetics import steady_state, time_constant
 
 #: Default modern axis: -100 mV to +50 mV in 0.5 mV steps.
 DEFAULT_AXIS = np.linspace(-100.0, 50.0, 301) * mV

@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("presets", help="list presets: name, convention, citation")
 
     render = sub.add_parser("render", help="print a preset's Brian2 equations")
-    render.add_argument("preset", nargs="?", help="model name (see `hh-brian presets`) or path to a .toml model file")
+    render.add_argument("preset", nargs="?", help="model name or .toml model file")
     render.add_argument("--all", action="store_true", help="every preset")
     render.add_argument("--write", metavar="DIR", help="write one file per preset into DIR")
     _add_set(render)

@@ -260,7 +260,9 @@ def compare_method(
     ref = simulate_reference(preset, current=current, duration=duration, dt=dt, method=method)
     reference_wall = time.perf_counter() - started
     max_dv = np.max(np.abs(ours.v - ref.v))
-    max_dgate = max(float(np.max(np.abs(ours.traces[g] - ref.traces[g]))) for g in preset.gate_names)
+    max_dgate = max(
+        float(np.max(np.abs(ours.traces[g] - ref.traces[g]))) for g in preset.gate_names
+    )
     n_steps = check_time_step(dt, duration)
     v = ref.v[0]
     tol_v, tol_gate = roundoff_tolerance(amplification, n_steps, np.max(v) - np.min(v))

@@ -44,8 +44,8 @@ from hh_brian.engines.brian2.fastpath import (
     runtime_codeobj_class,
     standalone_codeobj_class,
 )
-from hh_brian.models.kinetics import resting_state
 from hh_brian.models.cell import CellModel as Preset
+from hh_brian.models.kinetics import resting_state
 from hh_brian.models.synapses import EXPONENTIAL, SynapsePreset, render_synapses, state_variables
 from hh_brian.render.brian2 import render
 
@@ -452,7 +452,11 @@ def _build(
 def _check_monitor_variables(spec: NetworkSpec, pops: dict[str, Population]) -> None:
     for m in spec.monitors:
         pop = pops[m.population]
-        known = {*pop.preset.state_variables, "I_syn", *(f"I_{c.name}" for c in pop.preset.channels)}
+        known = {
+            *pop.preset.state_variables,
+            "I_syn",
+            *(f"I_{c.name}" for c in pop.preset.channels),
+        }
         for s in pop.synapses:
             known |= {f"g_{s.label}", f"I_{s.label}", *state_variables(s)}
             if s.mg_block:

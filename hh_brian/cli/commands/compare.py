@@ -30,7 +30,7 @@ def add_common_arguments(parser: argparse.ArgumentParser, plot_help: str) -> Non
     """The preset, protocol (--duration, --current), outputs and --set of a comparison."""
     from hh_brian.cli.main import _add_set
 
-    parser.add_argument("preset", help="model name (see `hh-brian presets`) or path to a .toml model file")
+    parser.add_argument("preset", help="model name or .toml model file")
     parser.add_argument("--duration", default="100*ms", help="default 100*ms")
     parser.add_argument(
         "--current", default="10*uA/cm**2", help="constant injected current (default 10*uA/cm**2)"

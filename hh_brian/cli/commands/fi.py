@@ -22,7 +22,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         NAME, help="f-I curve: up sweep from rest, down sweep from firing (CSV, figure)"
     )
-    parser.add_argument("preset", help="model name (see `hh-brian presets`) or path to a .toml model file")
+    parser.add_argument("preset", help="model name or .toml model file")
     parser.add_argument(
         "--currents",
         required=True,

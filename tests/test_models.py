@@ -1,0 +1,170 @@
+"""Channels, model files, the global resting state and the engine registry.
+
+The model file ``tests/data/m_current_cell.toml`` is the example of the project's
+model-file contract verbatim: an M-current cell written only as a file runs in both
+engines, which agree within the cross-validation module's derived round-off bound.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from brian2 import ms, mV, nA, uA
+from brian2.units import cm
+
+from hh_brian.compare.crossval import amplification_factor, compare_method
+from hh_brian.core.errors import HHBrianInputError
+from hh_brian.engines.registry import (
+    available_engines,
+    canonical_name,
+    engine_names,
+    get_engine,
+    is_available,
+)
+from hh_brian.models.kinetics import rest_report, steady_state_current
+from hh_brian.models.library import get_model, load_model, model_names
+from hh_brian.models.modelfile import model_from_toml, model_to_toml
+from hh_brian.render.brian2 import render
+
+DATA = Path(__file__).parent / "data"
+M_CELL = DATA / "m_current_cell.toml"
+INSTANTANEOUS = DATA / "instantaneous_na.toml"
+
+
+def test_model_file_builds_channels_gates_and_forms():
+    model = load_model(str(M_CELL))
+    assert [ch.name for ch in model.channels] == ["na", "kd", "m_current", "leak"]
+    assert model.state_variables == ("v", "m", "h", "n", "p")
+    assert model.channel("m_current").gates[0].form == "inf_tau"
+    assert model.channel("leak").gates == ()
+    assert model.phi("na") == 1.0 and model.phi("kd") == 1.0  # kd has no q10
+    assert model.citation.doi == "10.1007/s00422-008-0263-8"
+    text = render(model).equations
+    assert "dp/dt = (p_inf - p)/tau_p : 1" in text
+    assert "I_m_current = g_m_current*p*(v - E_m_current) : amp/meter**2" in text
+    assert "dv/dt = (-(I_na + I_kd + I_m_current + I_leak) + I_inj/area)/C_m : volt" in text
+
+
+@pytest.mark.parametrize("path", [M_CELL, INSTANTANEOUS], ids=["m_current", "instantaneous"])
+@pytest.mark.parametrize("method", ["exponential_euler", "rk4", "euler"])
+def test_model_file_cells_agree_between_engines_to_roundoff(path, method):
+    """Brian2 and the NumPy engine, same scheme, within G * n_steps * kappa * eps * range(V)."""
+    model = load_model(str(path))
+    current = 0.4 * nA if model.has_area else 1 * uA / cm**2
+    duration, dt = 60 * ms, 0.01 * ms
+    growth = amplification_factor(model, current, duration, dt, method)
+    agreement = compare_method(model, current, duration, dt, method, growth)
+    assert agreement.passed, agreement
+    assert agreement.spikes_brian2 > 0
+
+
+def test_instantaneous_gate_is_not_state_and_frozen_for_exponential_euler():
+    model = load_model(str(INSTANTANEOUS))
+    assert model.gate_names == ("h", "n") and model.state_variables == ("v", "h", "n")
+    frozen = render(model, instantaneous="frozen")
+    assert "m : 1" in frozen.equations.splitlines()
+    assert dict(frozen.updates) == {"m": "m = m_inf"}
+    assert "m = m_inf : 1" in render(model).equations.splitlines()
+
+
+@pytest.mark.parametrize("name", model_names())
+def test_builtin_models_round_trip_through_model_file_text(name):
+    model = get_model(name)
+    again = model_from_toml(model_to_toml(model))
+    assert again.key() == model.key()
+    assert again.citation == model.citation and again.notes == model.notes
+
+
+def test_resting_state_is_global_and_stable():
+    """neuron_hh with g_L = 3 mS/cm^2 rests near -58.8 mV, outside the old +-5 mV window."""
+    model = get_model("neuron_hh").with_parameters(g_L="3*mS/cm**2")
+    report = rest_report(model)
+    assert report.chosen is not None and report.chosen.stable
+    v = float(report.state["v"] / mV)
+    assert -59.5 < v < -58.0
+    assert abs(float(steady_state_current(model, report.state["v"]) / (uA / cm**2))) < 1e-9
+    trace = get_engine("brian2").run(model, current=0 * uA / cm**2, duration=50 * ms, dt=0.025 * ms)
+    assert trace.spike_times.size == 0
+    assert float(np.ptp(np.asarray(trace.v / mV))) < 1e-6
+
+
+def test_rest_report_names_several_equilibria_and_the_unstable_case():
+    assert "3 equilibria" in rest_report(get_model("pyramidal")).message
+    traub = rest_report(get_model("traub_miles"))
+    assert traub.chosen is None and "no stable equilibrium" in traub.message
+    assert all(not eq.stable for eq in traub.equilibria)
+
+
+BAD_FILES = {
+    "exponent": ("gates = { m = 3, h = 1 }", "gates = { m = 2.5, h = 1 }", "positive integer"),
+    "both_forms": (
+        'beta  = "1.4/ms / exprel((v - V_T - 40*mV)/(5*mV))"',
+        'beta  = "1.4/ms / exprel((v - V_T - 40*mV)/(5*mV))"\ninf = "0.5"\ntau = "1*ms"',
+        "not both",
+    ),
+    "unknown_parameter": ('V_T = "-56.2*mV"', 'V_X = "-56.2*mV"', "unknown name 'V_T'"),
+    "units": ('g = "6*mS/cm**2"', 'g = "6*mV"', "expected units of a conductance"),
+    "missing_E": ('E = "-70.3*mV"', "", "channels.leak.E: missing"),
+    "unknown_key": ("[membrane]", "[membrane]\nfoo = 1", "membrane.foo: unknown key"),
+    "bad_toml": ("[membrane]", "[membrane", "not valid TOML"),
+    "duplicate_gate": ("gates = { p = 1 }", "gates = { n = 1 }", "already"),
+    "gate_without_table": ("gates = { p = 1 }", "gates = { p = 1, q = 2 }", "missing kinetics"),
+    "instantaneous_tau": (
+        'tau = "608*ms',
+        'instantaneous = true\ntau = "608*ms',
+        "instantaneous gate takes only inf",
+    ),
+    "negative_rate": (
+        'beta  = "0.5/ms * exp(-(v - V_T - 10*mV)/(40*mV))"',
+        'beta  = "-0.5/ms * exp(-(v - V_T - 10*mV)/(40*mV))"',
+        "out of range",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_bad_model_files_are_refused_naming_file_and_key(case, tmp_path):
+    old, new, fragment = BAD_FILES[case]
+    text = M_CELL.read_text()
+    assert old in text
+    path = tmp_path / f"{case}.toml"
+    path.write_text(text.replace(old, new, 1))
+    with pytest.raises(HHBrianInputError) as info:
+        load_model(str(path))
+    message = str(info.value)
+    assert str(path) in message and fragment in message and "\n" not in message
+
+
+def test_unknown_model_names_and_missing_files():
+    with pytest.raises(HHBrianInputError, match="Did you mean 'dayan_abbott'"):
+        load_model("dayan_abot")
+    with pytest.raises(HHBrianInputError, match="cannot read the model file"):
+        load_model("no/such/model.toml")
+
+
+def test_engine_registry():
+    assert engine_names()[:2] == ("brian2", "reference")
+    assert canonical_name("numpy") == "reference"
+    with pytest.raises(HHBrianInputError, match="Did you mean 'brian2'"):
+        canonical_name("brain2")
+    assert {"brian2", "reference"} <= set(available_engines())
+    for name in engine_names():
+        engine = get_engine(name)
+        assert engine.name == name and engine.methods
+    m_cell = load_model(str(M_CELL))
+    for name in ("neuron", "nest", "moose"):
+        assert "squid structure" in get_engine(name).cannot_express(m_cell)
+        assert get_engine(name).cannot_express(get_model("neuron_hh")) is None
+        assert is_available(name) in (True, False)
+
+
+@pytest.mark.parametrize("name", ["brian2", "reference"])
+def test_every_own_engine_returns_the_trace_layout(name):
+    model = load_model(str(M_CELL))
+    trace = get_engine(name).run(model, current=0.4 * nA, duration=20 * ms, dt=0.025 * ms)
+    assert set(trace.traces) == set(model.state_variables)
+    assert trace.t.shape == (800,) and trace.traces["v"].shape == (1, 800)
+    currents = trace.currents()
+    assert set(currents) == {"na", "kd", "m_current", "leak"}
+    assert currents["leak"].shape == (1, 800)
+    assert trace.engine == name
