@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from hh_brian.cli.registry import EXIT_OK, register
+
 NAME = "gating"
 
 
@@ -19,7 +21,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from contextlib import nullcontext
 
-    from hh_brian.cli.main import EXIT_OK
     from hh_brian.core.output import PLOT_SUFFIXES, atomic_path, check_output_path
     from hh_brian.models.presets import get_preset
 
@@ -43,3 +44,6 @@ def run(args: argparse.Namespace) -> int:
         print(out)
     print(plot)
     return EXIT_OK
+
+
+register(NAME, add_parser, run)
