@@ -202,9 +202,11 @@ def run_network(
     duration : Quantity
     device : {'runtime', 'cpp_standalone'}
         ``runtime`` uses Brian2's cython target; ``cpp_standalone`` builds in a
-        temporary folder with *threads* OpenMP threads and restores the runtime
-        device afterwards (``device.reinit()``, ``set_device('runtime')``), so
-        later runs in the same process work.
+        temporary folder with *threads* OpenMP threads.  Either way Brian2's
+        preferences, device (reinitialised, then reset to the previous one) and
+        random state are restored afterwards
+        (:func:`~hh_brian.engines.brian2.settings.brian2_settings`), so later runs
+        in the same process work.
     threads : int
         OpenMP threads (``cpp_standalone`` only).
     memory_limit : int
