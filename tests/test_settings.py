@@ -38,10 +38,11 @@ def test_settings_are_restored_when_the_block_raises():
 
 
 def test_a_device_is_set_and_reset():
-    device = get_device()
-    with brian2_settings(device="cpp_standalone", device_options={"build_on_run": False}):
+    device, state = get_device(), _random_state()
+    with brian2_settings(device="cpp_standalone", device_options={"build_on_run": False}, seed=3):
         assert get_device() is not device
     assert get_device() is device
+    assert np.array_equal(_random_state(), state)
 
 
 def test_an_fi_run_leaves_brian2_prefs_as_it_found_them():

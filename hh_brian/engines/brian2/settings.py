@@ -82,8 +82,10 @@ def brian2_settings(
             changed_device = True
         if seed is not None:
             active = get_device()
-            if hasattr(active, "get_random_state"):  # the runtime device
+            try:  # the runtime device has a random state; cpp_standalone queues its seed
                 runtime_state = (active, active.get_random_state())
+            except NotImplementedError:
+                runtime_state = None
             brian2_seed(seed)
         yield
     finally:
