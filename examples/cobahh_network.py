@@ -14,7 +14,8 @@ import argparse
 from brian2 import ms
 
 from hh_brian.network.build import run_network
-from hh_brian.network.cobahh import cobahh_spec, plot_network, statistics
+from hh_brian.network.cobahh import cobahh_spec, statistics
+from hh_brian.report.network import plot_network
 
 
 def main() -> None:

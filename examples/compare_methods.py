@@ -24,15 +24,10 @@ from pathlib import Path
 
 from brian2 import cm, ms, uA
 
-from hh_brian.compare.methods import (
-    compare_methods,
-    csv_text,
-    orders_table,
-    plot_comparison,
-    text_table,
-)
+from hh_brian.compare.methods import compare_methods
 from hh_brian.core.output import write_text_atomic
 from hh_brian.models.presets import get_preset
+from hh_brian.report.compare_report import csv_text, orders_table, plot_comparison, text_table
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--fast", action="store_true", help="3 time steps, 20 ms")

@@ -15,17 +15,14 @@ from __future__ import annotations
 import argparse
 import os
 
-import matplotlib
+import numpy as np
+from brian2 import cm, ms, mV, uA
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from brian2 import cm, ms, mV, uA  # noqa: E402
-
-from hh_brian.analysis.gating import gating_curves  # noqa: E402
-from hh_brian.engines.brian2.simulate import simulate  # noqa: E402
-from hh_brian.models.presets import get_preset  # noqa: E402
-from hh_brian.report.plotting import save_figure  # noqa: E402
+from hh_brian.analysis.gating import gating_curves
+from hh_brian.engines.brian2.simulate import simulate
+from hh_brian.models.presets import get_preset
+from hh_brian.report.plotting import save_figure
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--fast", action="store_true")
@@ -42,7 +39,8 @@ print("rates of the new preset:", shifted.rates["alpha_m"], "|", shifted.rates["
 
 duration, dt = (30 * ms, 0.025 * ms) if fast else (200 * ms, 0.01 * ms)
 current = 10 * uA / cm**2
-figure, (ax_m, ax_v) = plt.subplots(1, 2, figsize=(11, 4))
+figure = Figure(figsize=(11, 4))
+ax_m, ax_v = figure.subplots(1, 2)
 for preset, label, style in ((original, "original", "-"), (shifted, "m shifted +5 mV", "--")):
     curves = gating_curves(preset)
     ax_m.plot(curves.v_modern / mV, curves.x_inf["m"], style, label=label)

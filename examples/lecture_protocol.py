@@ -11,7 +11,8 @@ import argparse
 
 from brian2 import ms, mV
 
-from hh_brian.compare.lecture import LECTURE_INTEGRATORS, plot_lecture, run_lecture_protocol
+from hh_brian.compare.lecture import LECTURE_INTEGRATORS, run_lecture_protocol
+from hh_brian.report.lecture import plot_lecture
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--fast", action="store_true", help="200 ms instead of 1000 ms")

@@ -15,17 +15,14 @@ from __future__ import annotations
 import argparse
 import os
 
-import matplotlib
+import numpy as np
+from brian2 import cm, ms, mV, uA
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from brian2 import cm, ms, mV, uA  # noqa: E402
-
-from hh_brian.engines.brian2.simulate import simulate  # noqa: E402
-from hh_brian.models.presets import PRESETS  # noqa: E402
-from hh_brian.models.stimuli import Step  # noqa: E402
-from hh_brian.report.plotting import save_figure  # noqa: E402
+from hh_brian.engines.brian2.simulate import simulate
+from hh_brian.models.presets import PRESETS
+from hh_brian.models.stimuli import Step
+from hh_brian.report.plotting import save_figure
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--fast", action="store_true", help="a few seconds instead of a minute")
@@ -37,7 +34,8 @@ names = ["hh1952", "dayan_abbott", "pyramidal"] if fast else list(PRESETS)
 duration, dt = (20 * ms, 0.025 * ms) if fast else (60 * ms, 0.01 * ms)
 stimulus = Step(10 * uA / cm**2, onset=5 * ms)
 
-figure, axes = plt.subplots(len(names), 1, sharex=True, figsize=(8, 1.6 * len(names) + 1))
+figure = Figure(figsize=(8, 1.6 * len(names) + 1))
+axes = figure.subplots(len(names), 1, sharex=True)
 for ax, name in zip(np.atleast_1d(axes), names, strict=True):
     preset = PRESETS[name]
     result = simulate(

@@ -18,17 +18,14 @@ from __future__ import annotations
 import argparse
 import os
 
-import matplotlib
+import numpy as np
+from brian2 import Hz, cm, ms, uA
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from brian2 import Hz, cm, ms, uA  # noqa: E402
-
-from hh_brian.analysis.spikes import firing_rate  # noqa: E402
-from hh_brian.engines.brian2.simulate import simulate  # noqa: E402
-from hh_brian.models.presets import get_preset  # noqa: E402
-from hh_brian.report.plotting import save_figure  # noqa: E402
+from hh_brian.analysis.spikes import firing_rate
+from hh_brian.engines.brian2.simulate import simulate
+from hh_brian.models.presets import get_preset
+from hh_brian.report.plotting import save_figure
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--fast", action="store_true")
@@ -57,7 +54,8 @@ for celsius in temperatures:
     print(f"{celsius:7.1f}  {preset.phi('Na'):6.3f}  " + "  ".join(f"{r:20.1f}" for r in rates[-1]))
 
 rates = np.array(rates)
-figure, ax = plt.subplots(figsize=(7, 4.5))
+figure = Figure(figsize=(7, 4.5))
+ax = figure.subplots()
 for k, current in enumerate(currents):
     ax.plot(
         temperatures, rates[:, k], "o-", label=f"I = {float(current / (uA / cm**2)):g} uA/cm$^2$"

@@ -93,10 +93,12 @@ def test_fast_path_is_on_by_default_and_the_environment_turns_it_off(monkeypatch
     assert fastpath.runtime_codeobj_class("numpy") is None
 
 
-def test_importing_the_fast_path_leaves_stock_targets_alone():
+def test_registering_the_fast_path_leaves_stock_targets_alone():
     from brian2.codegen.runtime.cython_rt import CythonCodeObject
     from brian2.core.functions import DEFAULT_FUNCTIONS
 
+    fastpath.register_fast_exprel()
+    fastpath.register_fast_exprel()  # idempotent
     impls = DEFAULT_FUNCTIONS["exprel"].implementations
     assert impls[CythonCodeObject].name == "_exprel"
     assert impls[fastpath.FastCythonCodeObject].name == fastpath.FAST_EXPREL_NAME
@@ -171,7 +173,7 @@ def test_generated_cython_uses_the_fast_exprel_and_vectorisable_forms(name, meth
         method=method,
         namespace=dict(model.namespace),
         dt=DT,
-        codeobj_class=fastpath.FastCythonCodeObject,
+        codeobj_class=fastpath.runtime_codeobj_class("cython", fast=True),
         name="hh_code",
     )
     Network(group).run(DT, namespace={})

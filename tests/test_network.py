@@ -22,20 +22,18 @@ from hh_brian.core.conventions import HH1952
 from hh_brian.core.errors import HHBrianInputError
 from hh_brian.models.presets import get_preset
 from hh_brian.models.synapses import AMPA, COBAHH_EXC, NMDA
-from hh_brian.network.build import (
+from hh_brian.network.build import draw_connections, run_network
+from hh_brian.network.cobahh import cobahh_spec, run_cobahh
+from hh_brian.network.spec import (
     Connection,
     Monitor,
     NetworkSpec,
     PoissonDrive,
     Population,
     check_monitor_memory,
-    draw_connections,
     estimate_monitor_memory,
-    population_rate,
-    run_network,
-    spike_counts,
 )
-from hh_brian.network.cobahh import cobahh_spec, run_cobahh
+from hh_brian.network.statistics import population_rate, spike_counts
 
 SMALL = 200
 

@@ -38,9 +38,7 @@ TRAUB = dict(g_Na=100.0, g_K=30.0, g_L=0.05, E_Na=50.0, E_K=-90.0, E_L=-60.0, C_
 
 MODELS = {
     "dayan_abbott": squid_model(**SQUID, kinetics="dayan_abbott"),
-    "dayan_abbott_thermodynamic_n": squid_model(
-        **SQUID, kinetics="dayan_abbott_thermodynamic_n"
-    ),
+    "dayan_abbott_thermodynamic_n": squid_model(**SQUID, kinetics="dayan_abbott_thermodynamic_n"),
     "neuron_hh": squid_model(**SQUID, kinetics="neuron_hh"),
     "hh1952": squid_model(**SQUID_1952, convention="hh1952", kinetics="hh1952"),
     "pyramidal": squid_model(**PYRAMIDAL, kinetics="pyramidal"),

@@ -46,7 +46,6 @@ from brian2 import (
     get_dimensions,
     ms,
     nA,
-    prefs,
     second,
     uA,
 )
@@ -56,9 +55,9 @@ from hh_brian.analysis.spikes import firing_rate
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError
 from hh_brian.core.output import write_text_atomic
 from hh_brian.engines.brian2.fastpath import runtime_codeobj_class
+from hh_brian.engines.brian2.settings import brian2_settings
 from hh_brian.engines.brian2.simulate import (
     BRIAN2_METHODS,
-    STATE_VARIABLES,
     blow_up_advice,
     check_time_step,
     coerce_current,
@@ -381,38 +380,38 @@ def fi_curve(
     model = render(preset, extra_currents=("I_sweep",))
     equations = model.equations + _SWEEP_EQUATIONS.format(unit=model.current_unit)
     namespace = {**model.namespace, "prime_spikes": PRIME_SPIKES}
-    prefs.codegen.target = target
-    group = NeuronGroup(
-        3 * n,
-        equations,
-        threshold=model.threshold,
-        refractory=model.refractory,
-        reset=_RESET,
-        method=method,
-        namespace=namespace,
-        dt=dt,
-        name="fi_curve",
-        codeobj_class=runtime_codeobj_class(target),
-    )
-    rest = resting_state(preset)
-    for name in STATE_VARIABLES:
-        setattr(group, name, rest[name])
-    group.I_inj = 0 * unit
-    group.I_target = np.tile(targets, 3) * unit
-    group.I_start = np.concatenate([np.zeros(n), np.full(n, start_high), targets]) * unit
-    group.ramp_time = (
-        np.concatenate([np.full(n, float(ramp / second)), np.full(2 * n, float(dt / second))])
-        * second
-    )
-    group.t_release = (
-        np.concatenate([np.zeros(n), np.full(n, float(prime / second)), np.zeros(n)]) * second
-    )
-    spikes = SpikeMonitor(group)
-    network = Network(group, spikes)
-    started = time.perf_counter()
-    network.run(total, namespace=namespace)
-    wall = time.perf_counter() - started
-    final = {name: np.asarray(getattr(group, name)[:]) for name in STATE_VARIABLES}
+    with brian2_settings(target=target):
+        group = NeuronGroup(
+            3 * n,
+            equations,
+            threshold=model.threshold,
+            refractory=model.refractory,
+            reset=_RESET,
+            method=method,
+            namespace=namespace,
+            dt=dt,
+            name="fi_curve",
+            codeobj_class=runtime_codeobj_class(target),
+        )
+        rest = resting_state(preset)
+        for name in preset.state_variables:
+            setattr(group, name, rest[name])
+        group.I_inj = 0 * unit
+        group.I_target = np.tile(targets, 3) * unit
+        group.I_start = np.concatenate([np.zeros(n), np.full(n, start_high), targets]) * unit
+        group.ramp_time = (
+            np.concatenate([np.full(n, float(ramp / second)), np.full(2 * n, float(dt / second))])
+            * second
+        )
+        group.t_release = (
+            np.concatenate([np.zeros(n), np.full(n, float(prime / second)), np.zeros(n)]) * second
+        )
+        spikes = SpikeMonitor(group)
+        network = Network(group, spikes)
+        started = time.perf_counter()
+        network.run(total, namespace=namespace)
+        wall = time.perf_counter() - started
+    final = {name: np.asarray(getattr(group, name)[:]) for name in preset.state_variables}
     if not all(np.isfinite(values).all() for values in final.values()):
         raise SimulationBlowUpError(
             f"{method} with dt = {float(dt / ms):g} ms blew up in the f-I run (preset "

@@ -29,6 +29,9 @@ perturbing the initial state of the reference run (``G = max_t |dy(t)| /
 This is a worst case (it adds the local errors linearly); observed differences
 are typically 100x smaller.  For a 100 ms run at 0.01 ms with G ~ 10 the bound
 is ~1e-7 mV, four orders of magnitude below anything physical.
+
+The report (Markdown and its convergence figure) is written by
+:mod:`hh_brian.report.validation_report`.
 """
 
 from __future__ import annotations
@@ -188,24 +191,6 @@ class CrossValidation:
     def passed(self) -> bool:
         checks = [*self.agreements, *self.orders, *self.spike_timing]
         return bool(checks) and all(c.passed for c in checks)
-
-    def report(self) -> str:
-        """The report as Markdown text."""
-        from hh_brian.report.validation_report import report_lines
-
-        return "\n".join(report_lines(self)) + "\n"
-
-    def write_report(self, path) -> list:
-        """Write the Markdown report and its convergence figure; returns the paths."""
-        from hh_brian.report.validation_report import write_report
-
-        return write_report(self, path)
-
-    def plot_orders(self, path):
-        """Figure: error against dt per method, with order guides."""
-        from hh_brian.report.validation_report import plot_orders
-
-        return plot_orders(self, path)
 
 
 def amplification_factor(

@@ -4,14 +4,15 @@ The protocol (lecture 7, "Results from some example protocol"): ``T = 1000`` ms,
 ``dt = 0.1`` ms, the correlated random input built from seed 123
 (:class:`hh_brian.models.stimuli.CorrelatedNoise`), the initial condition
 ``y0 = (-65 mV, 0.318, 0.053, 0.596)`` and the ``HodgkinHuxley`` class defaults
-(:data:`hh_brian.models.presets.LECTURE07_DEFAULTS`: Dayan & Abbott with
+(built-in model ``lecture07_class_defaults``: Dayan & Abbott with
 ``c_m = 0.1 uF/mm^2``, ten times the book's value).
 
 The lecture's integrators map onto the reference engine's: ``euler_step`` ->
 ``euler``, ``runge_kutta`` -> ``rk4``, ``euler_step_ABi`` (A-B form) ->
 ``exponential_euler`` and ``euler_step_exp`` (y_inf/tau form) ->
 ``exponential_euler_tau``.  Brian2 runs ``exponential_euler``, ``rk4`` and
-``euler``; each is compared with the reference's identical scheme.
+``euler``; each is compared with the reference's identical scheme.  The figure is
+drawn by :func:`hh_brian.report.lecture.plot_lecture`.
 """
 
 from __future__ import annotations
@@ -19,12 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from brian2 import Quantity, ms, mV, uA
-from brian2.units import mm
+from brian2 import Quantity, ms, mV
 
 from hh_brian.engines.brian2.simulate import SimulationResult, simulate
 from hh_brian.engines.reference_bridge import simulate_reference
-from hh_brian.models.presets import LECTURE07_DEFAULTS, Preset
+from hh_brian.models.presets import Preset, get_preset
 from hh_brian.models.stimuli import CorrelatedNoise
 
 DURATION = 1000 * ms
@@ -100,7 +100,7 @@ def run_lecture_protocol(
     progress : callable, optional
         Called with a short message before each run.
     """
-    preset = LECTURE07_DEFAULTS
+    preset = get_preset("lecture07_class_defaults")
     stimulus = CorrelatedNoise(seed=seed)
     result = LectureRun(preset=preset, stimulus=stimulus, duration=duration, dt=dt)
     timed = stimulus.timed_array(preset, dt, duration)
@@ -121,48 +121,3 @@ def run_lecture_protocol(
                 initial_state=INITIAL_STATE,
             )
     return result
-
-
-def plot_lecture(result: LectureRun, path, *, window_ms: tuple[float, float] = (0, 1000)):
-    """Input, voltage of every run (overlaid) and Brian2 - reference differences."""
-    from hh_brian.report.plotting import plt, save_figure
-
-    figure, (ax_i, ax_v, ax_d) = plt.subplots(
-        3, 1, sharex=True, figsize=(9, 7), gridspec_kw={"height_ratios": [1, 2.2, 1.3]}
-    )
-    first = next(iter(result.runs.values()))
-    t_ms = np.asarray(first.t / ms)
-    keep = (t_ms >= window_ms[0]) & (t_ms <= window_ms[1])
-    n_steps = t_ms.size
-    samples = result.stimulus.samples(result.dt, n_steps)[:n_steps]
-    ax_i.plot(t_ms[keep], np.asarray(samples / (uA / mm**2))[keep], color="tab:purple", lw=0.8)
-    ax_i.set_ylabel("I_e/A [uA/mm^2]")
-    styles = {"brian2": "-", "reference": "--"}
-    for (engine, method), run in result.runs.items():
-        ax_v.plot(
-            t_ms[keep],
-            np.asarray(run.v[0] / mV)[keep],
-            styles[engine],
-            lw=0.8,
-            label=f"{engine} {method} ({len(run.spike_times)} spikes)",
-        )
-    ax_v.set_ylabel("V [mV]")
-    ax_v.legend(fontsize=7, ncol=2, loc="upper right")
-    for method in BRIAN2_METHODS:
-        if ("brian2", method) in result.runs and ("reference", method) in result.runs:
-            diff = np.abs(
-                np.asarray(
-                    (result.runs[("brian2", method)].v[0] - result.runs[("reference", method)].v[0])
-                    / mV
-                )
-            )
-            ax_d.semilogy(t_ms[keep], np.maximum(diff[keep], 1e-18), lw=0.8, label=method)
-    ax_d.set_ylabel("|V_brian2 - V_ref| [mV]")
-    ax_d.set_xlabel("time [ms]")
-    ax_d.legend(fontsize=7, loc="upper left")
-    ax_i.set_title(
-        f"Lecture 7 protocol: {result.preset.name}, dt = {float(result.dt / ms):g} ms, "
-        f"seed {result.stimulus.seed}"
-    )
-    figure.tight_layout()
-    return save_figure(figure, path)

@@ -10,7 +10,7 @@ lecture).  From the samples it builds
 * a Brian2 :class:`~brian2.TimedArray` for
   ``hh_brian.engines.brian2.simulate.simulate(..., current=TimedArray)`` (2-D: one column per
   neuron), in the units the preset's equations take
-  (:func:`hh_brian.engines.brian2.simulate.coerce_current`), and
+  (:func:`hh_brian.models.currents.coerce_current`), and
 * a plain float array in uA/cm^2 for :mod:`hh_brian.engines.reference`.
 
 Kinds: ``constant``, ``step``, ``ramp``, ``pulses``, ``sampled`` and the
@@ -29,10 +29,8 @@ from brian2.units.fundamentalunits import DIMENSIONLESS
 
 from hh_brian.core.errors import HHBrianInputError
 from hh_brian.core.expressions import dimension_name, evaluate
-from hh_brian.core.timegrid import check_time_step
-from hh_brian.models.currents import coerce_current
+from hh_brian.models.currents import check_time_step, coerce_current, current_quantity_unit
 from hh_brian.models.presets import Preset
-from hh_brian.render.brian2 import current_quantity_unit
 
 #: Lecture 7's noise kernel: exp(-r**2/NOISE_KERNEL_WIDTH2) on r = arange(-10, 10, dt) ms.
 NOISE_KERNEL_HALF_SPAN = 10 * ms

@@ -523,9 +523,7 @@ def write_synapse_files(folder: str) -> list:
 
     target = Path(folder)
     if not target.is_dir():
-        raise HHBrianInputError(
-            f"synapses --write: folder {folder!r} does not exist; create it (mkdir -p {folder})"
-        )
+        raise HHBrianInputError(f"folder: {folder!r} does not exist; create it (mkdir -p {folder})")
     return [write_text_atomic(target / n, text) for n, text in expected_synapse_files().items()]
 
 

@@ -18,12 +18,13 @@ References
 ----------
 Brette R et al. (2007). J Comput Neurosci 23:349-398, doi:10.1007/s10827-007-0038-6.
 Brian2 ``examples/COBAHH.py`` (R. Brette, 2007).
+
+The figure (raster, rates, traces) is drawn by :func:`hh_brian.report.network.plot_network`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from brian2 import Quantity, ms, mV, nS, second
@@ -31,17 +32,16 @@ from brian2 import Quantity, ms, mV, nS, second
 from hh_brian.core.errors import HHBrianInputError
 from hh_brian.models.presets import get_preset
 from hh_brian.models.synapses import COBAHH_EXC, COBAHH_INH
-from hh_brian.network.build import (
+from hh_brian.network.build import run_network
+from hh_brian.network.spec import (
     DEFAULT_MEMORY_LIMIT,
     Connection,
     Monitor,
     NetworkResult,
     NetworkSpec,
     Population,
-    cv_isi,
-    population_rate,
-    run_network,
 )
+from hh_brian.network.statistics import cv_isi, population_rate
 
 N_NEURONS = 4000
 EXC_FRACTION = 0.8
@@ -69,7 +69,7 @@ def cobahh_spec(
     record: int = 3,
     record_dt: Quantity | None = None,
 ) -> NetworkSpec:
-    """The COBAHH network as a :class:`~hh_brian.network.build.NetworkSpec`.
+    """The COBAHH network as a :class:`~hh_brian.network.spec.NetworkSpec`.
 
     Parameters
     ----------
@@ -189,53 +189,4 @@ def result_arrays(result: NetworkResult, stats: CobahhStatistics) -> dict[str, o
     return arrays
 
 
-def plot_network(result: NetworkResult, path: str | Path, title: str = "COBAHH") -> Path:
-    """Raster with population rate, membrane traces and conductance traces."""
-    import matplotlib.pyplot as plt
-
-    from hh_brian.network.build import population_rate_trace
-    from hh_brian.report.plotting import save_figure
-
-    figure, axes = plt.subplots(
-        4, 1, sharex=True, figsize=(9, 10), gridspec_kw={"height_ratios": [3, 1, 2, 2]}
-    )
-    ax_raster, ax_rate, ax_v, ax_g = axes
-    offset = 0
-    colours = {"exc": "tab:red", "inh": "tab:blue"}
-    for pop, (indices, times) in result.spikes.items():
-        ax_raster.plot(
-            np.asarray(times / ms), indices + offset, ",", color=colours.get(pop, "k"), label=pop
-        )
-        t, rate = population_rate_trace(result, pop)
-        ax_rate.plot(np.asarray(t / ms), np.asarray(rate), color=colours.get(pop, "k"), label=pop)
-        offset += result.sizes[pop]
-    ax_raster.set_ylabel("neuron (exc below, inh above)")
-    ax_raster.set_ylim(0, offset)
-    ax_rate.set_ylabel("rate [Hz] (5-ms bins)")
-    ax_rate.legend(loc="upper right", fontsize=8)
-    for pop, traces in result.traces.items():
-        t_ms = np.asarray(result.trace_t[pop] / ms)
-        for row, neuron in enumerate(result.recorded[pop][:2]):
-            c = colours.get(pop, "k")
-            ax_v.plot(
-                t_ms, np.asarray(traces["v"][row] / mV), lw=0.7, color=c, alpha=0.9 - 0.3 * row
-            )
-            label = f"{pop}[{neuron}]"
-            ax_g.plot(t_ms, np.asarray(traces["g_exc"][row] / nS), lw=0.7, label=f"g_exc {label}")
-            ax_g.plot(
-                t_ms, np.asarray(traces["g_inh"][row] / nS), lw=0.7, ls="--", label=f"g_inh {label}"
-            )
-    ax_v.set_ylabel("v [mV] (modern)")
-    ax_g.set_ylabel("conductance [nS]")
-    ax_g.set_xlabel("time [ms]")
-    ax_g.legend(loc="upper right", fontsize=7, ncol=2)
-    info = result.info
-    ax_raster.set_title(
-        f"{title}: {sum(result.sizes.values())} neurons, {info['method']}, "
-        f"dt = {info['dt_ms']:g} ms, {info['device']}, seed {info['seed']}"
-    )
-    figure.tight_layout()
-    return save_figure(figure, path)
-
-
-__all__ = ["CobahhStatistics", "cobahh_spec", "plot_network", "run_cobahh", "statistics"]
+__all__ = ["CobahhStatistics", "cobahh_spec", "run_cobahh", "statistics"]

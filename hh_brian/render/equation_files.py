@@ -37,9 +37,7 @@ def write_equation_files(folder: str | Path) -> list[Path]:
 
     folder = Path(folder)
     if not folder.is_dir():
-        raise HHBrianInputError(
-            f"render --write: folder {str(folder)!r} does not exist; create it first"
-        )
+        raise HHBrianInputError(f"folder: {str(folder)!r} does not exist; create it first")
     (folder / SYNAPSE_FOLDER).mkdir(exist_ok=True)
     written = [write_text_atomic(folder / name, text) for name, text in expected_files().items()]
     written += [

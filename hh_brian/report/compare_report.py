@@ -1,44 +1,27 @@
 """Output of a method comparison: CSV table, terminal tables, Markdown report, figure.
 
-Works on a :class:`hh_brian.compare.methods.MethodComparison` and its rows; imports
-nothing from :mod:`hh_brian.compare.methods` at module level (which re-exports
-everything here).
+Works on a :class:`hh_brian.compare.methods.MethodComparison` and its rows, which
+compute everything; this module only formats, draws and writes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from brian2 import Quantity, ms, mV, second
+from matplotlib import rcParams
+from matplotlib.figure import Figure
 
-from hh_brian.report import tables
-
-if TYPE_CHECKING:
-    from hh_brian.compare.methods import MethodComparison, MethodRow, OrderFit
-
-CSV_COLUMNS = (
-    "engine",
-    "method",
-    "order_declared",
-    "dt_ms",
-    "n_steps",
-    "blew_up",
-    "max_abs_dv_mV",
-    "rms_dv_mV",
-    "window_max_abs_dv_mV",
-    "n_spikes",
-    "n_gold_spikes",
-    "n_matched",
-    "n_missed",
-    "n_extra",
-    "spike_err_mean_ms",
-    "spike_err_max_ms",
-    "wall_s",
-    "neuron_steps_per_s",
-    "note",
+from hh_brian.compare.methods import (
+    ALL_METHODS,
+    CSV_COLUMNS,
+    MethodComparison,
+    MethodRow,
+    OrderFit,
 )
+from hh_brian.report import tables
+from hh_brian.report.plotting import save_figure
 
 WALL_TIME_NOTE = (
     "wall_s: the integration loop only, monitors included (Brian2: Network.run's "
@@ -176,18 +159,9 @@ def plot_comparison(
     comparison: MethodComparison, path: str | Path, target: Quantity | None = None
 ) -> Path:
     """Window voltage error vs dt, spike-time error vs dt and vs wall time, log axes."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from hh_brian.compare.methods import ALL_METHODS
-    from hh_brian.core.output import write_atomic
-
-    figure, axes = plt.subplots(1, 3, figsize=(16, 4.8), layout="constrained")
-    colours = dict(
-        zip(ALL_METHODS, plt.rcParams["axes.prop_cycle"].by_key()["color"], strict=False)
-    )
+    figure = Figure(figsize=(16, 4.8), layout="constrained")
+    axes = figure.subplots(1, 3)
+    colours = dict(zip(ALL_METHODS, rcParams["axes.prop_cycle"].by_key()["color"], strict=False))
     # Engines running the same scheme agree to round-off: hollow, smaller reference
     # markers keep both visible where the lines coincide.
     styles = {
@@ -250,11 +224,15 @@ def plot_comparison(
     axes[2].set_title("accuracy / cost frontier (lower left is better)")
     figure.legend(*axes[0].get_legend_handles_labels(), loc="outside right center", fontsize=8)
     figure.suptitle(f"Method comparison against the gold solution - {_title(comparison)}")
+    return save_figure(figure, path, dpi=120)
 
-    def writer(temporary: Path) -> None:
-        figure.savefig(temporary, dpi=120, format=Path(path).suffix.lstrip(".").lower())
 
-    try:
-        return write_atomic(path, writer)
-    finally:
-        plt.close(figure)
+__all__ = [
+    "CSV_COLUMNS",
+    "WALL_TIME_NOTE",
+    "csv_text",
+    "markdown_report",
+    "orders_table",
+    "plot_comparison",
+    "text_table",
+]

@@ -1,33 +1,40 @@
-"""Figures (matplotlib, headless).  Imported lazily by the command line.
+"""Figures (matplotlib's object API, no pyplot).  Imported lazily by the command line.
 
 Every figure is titled with preset, method and dt, and every axis names its
 unit.  The file type follows the extension (.png, .svg, .pdf).
+
+Figures are :class:`matplotlib.figure.Figure` objects drawn without pyplot: no
+backend is selected and no global figure registry is touched, so importing or
+calling this module changes nothing in the process (an interactive session keeps
+its backend).  ``Figure.savefig`` renders with the canvas of the file's format.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from brian2 import ms, mV
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from brian2 import ms, mV  # noqa: E402
+from hh_brian.core.output import write_atomic
 
-from hh_brian.core.output import write_atomic  # noqa: E402
+#: Resolution of raster figures (dots per inch).
+DPI = 130
 
 
-def save_figure(figure: plt.Figure, path: str | Path) -> Path:
-    """Save *figure* atomically (format from the suffix) and close it."""
+def save_figure(figure: Figure, path: str | Path, *, dpi: int = DPI) -> Path:
+    """Save *figure* atomically (format from the suffix); returns the path.
+
+    A figure made here is a plain :class:`~matplotlib.figure.Figure` and needs no
+    closing; one made with pyplot (e.g. by a script) is the caller's to close.
+    """
 
     def writer(temporary: Path) -> None:
-        figure.savefig(temporary, dpi=130, format=Path(path).suffix.lstrip(".").lower())
+        figure.savefig(temporary, dpi=dpi, format=Path(path).suffix.lstrip(".").lower())
 
-    try:
-        return write_atomic(path, writer)
-    finally:
-        plt.close(figure)
+    return write_atomic(path, writer)
 
 
 def plot_trace(
@@ -79,12 +86,9 @@ def plot_trace(
     if stimulus is None:
         stimulus = getattr(result, "stimulus", None) or getattr(result, "info", {}).get("stimulus")
     n_panels = 3 if stimulus is not None else 2
-    figure, axes = plt.subplots(
-        n_panels,
-        1,
-        sharex=True,
-        figsize=(8, 5.5 + 1.5 * (n_panels - 2)),
-        gridspec_kw={"height_ratios": [2, 1, 1][:n_panels]},
+    figure = Figure(figsize=(8, 5.5 + 1.5 * (n_panels - 2)))
+    axes = figure.subplots(
+        n_panels, 1, sharex=True, gridspec_kw={"height_ratios": [2, 1, 1][:n_panels]}
     )
     ax_v, ax_g = axes[0], axes[1]
     ax_v.plot(t_ms, v_mV, color="black", lw=1)
@@ -180,7 +184,8 @@ def plot_gating(curves, path: str | Path) -> Path:
     """
     from matplotlib.lines import Line2D
 
-    figure, (ax_x, ax_t) = plt.subplots(1, 2, figsize=(11, 4.8))
+    figure = Figure(figsize=(11, 4.8))
+    ax_x, ax_t = figure.subplots(1, 2)
     preset_handles = []
     for k, c in enumerate(curves):
         style = _PRESET_STYLES[k % len(_PRESET_STYLES)]
@@ -188,7 +193,7 @@ def plot_gating(curves, path: str | Path) -> Path:
         v = np.asarray(c.v_modern / mV)
         shade = max(1.0 - 0.3 * k, 0.3)  # later presets darker, so coinciding curves show
         for gate, colour in _GATE_COLOURS.items():
-            rgb = tuple(shade * x for x in matplotlib.colors.to_rgb(colour))
+            rgb = tuple(shade * x for x in to_rgb(colour))
             ax_x.plot(v, c.x_inf[gate], style, color=rgb, lw=width)
             ax_t.plot(v, np.asarray(c.tau[gate] / ms), style, color=rgb, lw=width)
         celsius = float(c.preset.parameters["celsius"])
@@ -233,7 +238,8 @@ def plot_fi(fi, path: str | Path) -> Path:
     _, unit = fi.current_column
     label = "uA/cm$^2$" if fi.is_density else "nA"
     current = np.asarray(fi.currents / unit)
-    figure, ax = plt.subplots(figsize=(7.5, 4.8))
+    figure = Figure(figsize=(7.5, 4.8))
+    ax = figure.subplots()
     bistable = fi.bistable
     if bistable.any():
         lo, hi = current[bistable].min(), current[bistable].max()

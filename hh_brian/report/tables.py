@@ -2,33 +2,24 @@
 
 A *row* here is any object with ``csv_values() -> dict[str, object]`` whose
 keys include the table's columns; the values are already plain numbers or
-strings in the units the column names state.
+strings in the units the column names state.  :func:`format_number` and
+:func:`current_label` live in :mod:`hh_brian.core.text` (the rows format their own cells).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import math
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-import numpy as np
 from brian2 import Quantity, ms
+
+from hh_brian.core.text import current_label, format_number
 
 
 class Row(Protocol):
     def csv_values(self) -> dict[str, object]: ...
-
-
-def format_number(value: object, digits: int = 6) -> str:
-    """A number with *digits* significant digits, or ``""`` for NaN.
-
-    >>> format_number(0.0123456789), format_number(float("nan")), format_number(2.5, 12)
-    ('0.0123457', '', '2.5')
-    """
-    number = float(np.asarray(value))
-    return "" if math.isnan(number) else f"{number:.{digits}g}"
 
 
 def csv_text(rows: Iterable[Row], columns: Sequence[str]) -> str:
@@ -72,20 +63,17 @@ def markdown_table(rows: Iterable[Row], columns: Sequence[str]) -> list[str]:
     return lines
 
 
-def current_label(current: Quantity) -> str:
-    """A current for titles: uA/cm^2 for densities, nA for absolute currents.
-
-    >>> from brian2 import uA, cm
-    >>> current_label(0.1 * uA / cm**2)
-    '0.1 uA/cm^2'
-    """
-    from brian2 import amp, cm, get_dimensions, nA, uA
-
-    if get_dimensions(current) is get_dimensions(amp):
-        return f"{float(current / nA):g} nA"
-    return f"{float(current / (uA / cm**2)):g} uA/cm^2"
-
-
 def run_title(preset_name: str, duration: Quantity, current: Quantity) -> str:
     """``"<preset>, <duration> ms at <current>"`` for figure and report titles."""
     return f"{preset_name}, {float(duration / ms):g} ms at {current_label(current)}"
+
+
+__all__ = [
+    "Row",
+    "csv_text",
+    "current_label",
+    "fixed_width",
+    "format_number",
+    "markdown_table",
+    "run_title",
+]

@@ -102,9 +102,12 @@ def write_report(result: CrossValidation, path: str | Path) -> list[Path]:
 
 def plot_orders(result: CrossValidation, path: str | Path) -> Path:
     """Log-log error against dt for each method, with reference slopes."""
-    from hh_brian.report.plotting import plt, save_figure
+    from matplotlib.figure import Figure
 
-    figure, axis = plt.subplots(figsize=(6.5, 4.5))
+    from hh_brian.report.plotting import save_figure
+
+    figure = Figure(figsize=(6.5, 4.5))
+    axis = figure.subplots()
     for o in result.orders:
         dts = np.asarray(o.dts_ms)
         errors = np.asarray(o.errors_mV)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from brian2 import Quantity, ms, second
 
+from hh_brian.cli.options import add_set, load_preset, naming_flags
+from hh_brian.cli.registry import EXIT_OK, register
 from hh_brian.core.errors import HHBrianInputError
 
 NAME = "compare"
@@ -28,8 +30,6 @@ DEFAULT_DTS = "0.1*ms,0.05*ms,0.025*ms,0.01*ms,0.005*ms"
 
 def add_common_arguments(parser: argparse.ArgumentParser, plot_help: str) -> None:
     """The preset, protocol (--duration, --current), outputs and --set of a comparison."""
-    from hh_brian.cli.main import _add_set
-
     parser.add_argument("preset", help="model name or .toml model file")
     parser.add_argument("--duration", default="100*ms", help="default 100*ms")
     parser.add_argument(
@@ -38,7 +38,7 @@ def add_common_arguments(parser: argparse.ArgumentParser, plot_help: str) -> Non
     parser.add_argument("--out", required=True, help="table, .csv")
     parser.add_argument("--plot", help=plot_help)
     parser.add_argument("--report", help="Markdown report, .md")
-    _add_set(parser)
+    add_set(parser)
 
 
 def split_list(text: str, what: str) -> list[str]:
@@ -132,13 +132,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     """Validate, compare, print a summary and write the outputs."""
-    from hh_brian.cli.main import EXIT_OK, load_preset
     from hh_brian.cli.runner import parse_current
-    from hh_brian.compare.methods import (
-        check_dts,
-        check_methods,
-        check_target,
-        compare_methods,
+    from hh_brian.compare.methods import check_dts, check_methods, check_target, compare_methods
+    from hh_brian.report.compare_report import (
         csv_text,
         markdown_report,
         orders_table,
@@ -149,11 +145,13 @@ def run(args: argparse.Namespace) -> int:
     preset = load_preset(args.preset, args.set)
     methods = split_list(args.methods, "--methods")
     engines = split_list(args.engines, "--engines")
-    check_methods(methods, engines)
+    with naming_flags(methods="--methods", engines="--engines"):
+        check_methods(methods, engines)
     duration = parse_time(args.duration, "--duration", "'100*ms'")
     dts = [parse_time(text, "--dts", "'0.01*ms'") for text in split_list(args.dts, "--dts")]
-    dts = check_dts(dts, duration)
-    target = check_target(parse_time(args.target, "--target", "'0.1*ms'"))
+    with naming_flags(dts="--dts", duration="--duration", target="--target"):
+        dts = check_dts(dts, duration)
+        target = check_target(parse_time(args.target, "--target", "'0.1*ms'"))
     current = parse_current(preset, args.current)
     outputs = check_outputs(args)
 
@@ -174,3 +172,6 @@ def run(args: argparse.Namespace) -> int:
         f"recommendation (target {float(target / ms):g} ms): {comparison.recommend(target).reason}"
     )
     return EXIT_OK
+
+
+register(NAME, add_parser, run)

@@ -17,6 +17,8 @@ from hh_brian.cli.commands.compare import (
     split_list,
     write_outputs,
 )
+from hh_brian.cli.options import load_preset, naming_flags
+from hh_brian.cli.registry import EXIT_OK, register
 
 NAME = "compare-simulators"
 DEFAULT_SIMULATORS = "brian2,reference,neuron,nest,moose"
@@ -50,12 +52,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     """Validate, compare, print a summary and write the outputs."""
-    from hh_brian.cli.main import EXIT_OK, load_preset
     from hh_brian.cli.runner import parse_current
-    from hh_brian.compare.simulators import (
-        check_simulators,
-        check_steps,
-        compare_simulators,
+    from hh_brian.compare.simulators import check_simulators, check_steps, compare_simulators
+    from hh_brian.report.simulators_report import (
         csv_text,
         markdown_report,
         plot_overlay,
@@ -64,11 +63,13 @@ def run(args: argparse.Namespace) -> int:
 
     preset = load_preset(args.preset, args.set)
     simulators = split_list(args.simulators, "--simulators")
-    check_simulators(simulators)
+    with naming_flags(simulators="--simulators"):
+        check_simulators(simulators)
     dt = parse_time(args.dt, "--dt", "'0.025*ms'")
     fine_dt = parse_time(args.fine_dt, "--fine-dt", "'0.0025*ms'")
     duration = parse_time(args.duration, "--duration", "'100*ms'")
-    check_steps(dt, fine_dt, duration)
+    with naming_flags(dt="--dt", fine_dt="--fine-dt", duration="--duration"):
+        check_steps(dt, fine_dt, duration)
     current = parse_current(preset, args.current)
     outputs = check_outputs(args)
 
@@ -89,3 +90,6 @@ def run(args: argparse.Namespace) -> int:
     )
     print(text_table(comparison.rows))
     return EXIT_OK
+
+
+register(NAME, add_parser, run)

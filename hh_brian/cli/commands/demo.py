@@ -1,10 +1,32 @@
-"""``hh-brian demo [--out DIR]``: the README's main job (see :mod:`hh_brian.report.demo`)."""
+"""``hh-brian demo [--out DIR]``: the README's main job, in one folder of figures and a summary.
+
+``hh-brian demo`` writes into a fresh folder:
+
+1. the lecture's example protocol run with Brian2 (``exponential_euler``,
+   ``rk4``) and the NumPy reference's identical schemes, and their agreement;
+2. the gating comparison of the squid axon and the cortical pyramidal cell;
+3. the f-I curve of the squid axon in both sweep directions (its bistable range);
+4. ``summary.md`` linking the figures, with the numbers
+   (:func:`hh_brian.report.demo.summary_text`).
+"""
 
 from __future__ import annotations
 
 import argparse
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from brian2 import ms, uA
+from brian2.units import cm
+
+from hh_brian.cli.registry import EXIT_OK, register
+from hh_brian.core.errors import HHBrianInputError
+from hh_brian.core.output import probe_writable, write_text_atomic
 
 NAME = "demo"
+STEPS = 4
 
 
 def add_parser(subparsers) -> None:
@@ -16,7 +38,97 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hh_brian.report.demo import run_demo
-
     run_demo(args.out, fast=args.fast)
-    return 0
+    return EXIT_OK
+
+
+def prepare_folder(out: str | None) -> Path:
+    """A fresh output folder: *out* if new or empty, else a timestamped new one."""
+    if out is None:
+        folder = Path(f"hh-brian-demo-{time.strftime('%Y%m%d-%H%M%S')}")
+    else:
+        folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise HHBrianInputError(
+            f"--out: {str(folder)!r} is an existing file; give a new folder name"
+        )
+    if folder.exists() and any(folder.iterdir()):
+        raise HHBrianInputError(
+            f"--out: folder {str(folder)!r} is not empty; the demo never overwrites results: "
+            "give a new folder name"
+        )
+    if not folder.parent.exists():
+        raise HHBrianInputError(
+            f"--out: parent folder {str(folder.parent)!r} does not exist; create it first"
+        )
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise HHBrianInputError(
+            f"--out: cannot create folder {str(folder)!r} ({exc.strerror}); choose a writable "
+            "location"
+        ) from None
+    probe_writable(folder, "--out")
+    return folder
+
+
+def run_demo(
+    out: str | None = None, *, fast: bool = False, progress: Callable[[str], None] = print
+) -> Path:
+    """Run the demo and return the folder it wrote.
+
+    Parameters
+    ----------
+    out : str, optional
+        Output folder (must not exist or be empty); default a timestamped one.
+    fast : bool
+        Shorter protocols (for tests): 200 ms lecture run, coarse f-I grid.
+    progress : callable
+        Receives one line per stage.
+    """
+    from hh_brian.analysis.fi_curve import fi_curve
+    from hh_brian.analysis.gating import compare, write_csv
+    from hh_brian.compare.lecture import run_lecture_protocol
+    from hh_brian.models.presets import get_preset
+    from hh_brian.report.demo import summary_text
+    from hh_brian.report.lecture import plot_lecture
+    from hh_brian.report.plotting import plot_fi, plot_gating
+
+    folder = prepare_folder(out)
+    started = time.perf_counter()
+    duration = 200 * ms if fast else 1000 * ms
+
+    progress(
+        f"[1/{STEPS}] lecture 7 protocol ({float(duration / ms):g} ms, dt = 0.1 ms): "
+        "Brian2 and the NumPy reference"
+    )
+    lecture = run_lecture_protocol(
+        brian2_methods=("exponential_euler", "rk4"),
+        reference_methods=("exponential_euler", "rk4"),
+        duration=duration,
+        progress=lambda message: progress(f"      {message}"),
+    )
+    plot_lecture(lecture, folder / "lecture_protocol.png")
+
+    progress(f"[2/{STEPS}] gating curves: squid axon vs cortical pyramidal cell")
+    curves = compare([get_preset("dayan_abbott"), get_preset("pyramidal")])
+    plot_gating(curves, folder / "gating.png")
+    write_csv(curves, str(folder / "gating.csv"))
+
+    progress(f"[3/{STEPS}] f-I curve of the squid axon, up and down sweeps (one NeuronGroup)")
+    step = 1.0 if fast else 0.25
+    currents = np.arange(2.0, 12.0 + step / 2, step) * uA / cm**2
+    fi = fi_curve(
+        get_preset("dayan_abbott"), currents, duration=(200 if fast else 400) * ms, dt=0.01 * ms
+    )
+    plot_fi(fi, folder / "fi.png")
+    fi.write_csv(folder / "fi.csv")
+
+    progress(f"[4/{STEPS}] summary")
+    summary = summary_text(lecture, fi, elapsed=time.perf_counter() - started)
+    write_text_atomic(folder / "summary.md", summary)
+    progress(f"done in {time.perf_counter() - started:.1f} s: {folder}/summary.md")
+    return folder
+
+
+register(NAME, add_parser, run)

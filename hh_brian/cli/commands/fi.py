@@ -8,6 +8,8 @@ import numpy as np
 from brian2 import Quantity, get_dimensions
 from brian2.units.fundamentalunits import DIMENSIONLESS
 
+from hh_brian.cli.options import add_set, load_preset
+from hh_brian.cli.registry import EXIT_OK, register
 from hh_brian.core.errors import HHBrianInputError
 
 NAME = "fi"
@@ -17,8 +19,6 @@ MAX_CURRENTS = 5000
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    from hh_brian.cli.main import _add_set
-
     parser = subparsers.add_parser(
         NAME, help="f-I curve: up sweep from rest, down sweep from firing (CSV, figure)"
     )
@@ -43,7 +43,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--dt", default="0.01*ms", help="time step (0.01*ms)")
     parser.add_argument("--out", required=True, help="output table, .csv")
     parser.add_argument("--plot", help="figure file (.png, .svg or .pdf)")
-    _add_set(parser)
+    add_set(parser)
 
 
 def parse_range(text: str, preset) -> Quantity:
@@ -96,7 +96,6 @@ def run(args: argparse.Namespace) -> int:
     from contextlib import nullcontext
 
     from hh_brian.analysis.fi_curve import check_measurement
-    from hh_brian.cli.main import EXIT_OK, load_preset
     from hh_brian.cli.runner import parse_time
     from hh_brian.core.expressions import evaluate
     from hh_brian.core.output import PLOT_SUFFIXES, atomic_path, check_output_path
@@ -151,3 +150,6 @@ def run(args: argparse.Namespace) -> int:
     if plot:
         print(plot)
     return EXIT_OK
+
+
+register(NAME, add_parser, run)

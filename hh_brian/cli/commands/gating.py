@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from hh_brian.cli.registry import EXIT_OK, register
+
 NAME = "gating"
 
 
@@ -11,7 +13,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         NAME, help="compare gating variables x_inf(V), tau_x(V) of presets (figure, CSV)"
     )
-    parser.add_argument("presets", nargs="+", metavar="PRESET", help="one or more preset names")
+    parser.add_argument(
+        "presets", nargs="+", metavar="PRESET", help="one or more model names or .toml model files"
+    )
     parser.add_argument("--plot", required=True, help="figure file (.png, .svg or .pdf)")
     parser.add_argument("--out", help="tidy table, .csv")
 
@@ -19,7 +23,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from contextlib import nullcontext
 
-    from hh_brian.cli.main import EXIT_OK
     from hh_brian.core.output import PLOT_SUFFIXES, atomic_path, check_output_path
     from hh_brian.models.library import load_model
 
@@ -43,3 +46,6 @@ def run(args: argparse.Namespace) -> int:
         print(out)
     print(plot)
     return EXIT_OK
+
+
+register(NAME, add_parser, run)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 
+from hh_brian.cli.options import naming_flags
+from hh_brian.cli.registry import EXIT_OK, register
 from hh_brian.core.errors import HHBrianInputError
 
 NAME = "network"
@@ -49,11 +51,13 @@ def _synapses(args: argparse.Namespace) -> int:
     from hh_brian.models.synapses import expected_synapse_files, write_synapse_files
 
     if args.write:
-        for path in write_synapse_files(args.write):
+        with naming_flags(folder="--write"):
+            written = write_synapse_files(args.write)
+        for path in written:
             print(path)
     else:
         print("\n".join(expected_synapse_files().values()), end="")
-    return 0
+    return EXIT_OK
 
 
 def _cobahh(args: argparse.Namespace) -> int:
@@ -74,15 +78,16 @@ def _cobahh(args: argparse.Namespace) -> int:
     duration = quantity_from_text(args.duration, second, what="--duration", example="'1*second'")
     if not args.memory_limit > 0:
         raise HHBrianInputError(f"--memory-limit: must be positive (MiB), got {args.memory_limit}")
-    result, stats = run_cobahh(
-        args.n_neurons,
-        duration,
-        seed=args.seed,
-        device=args.device,
-        threads=args.threads,
-        connectivity=args.connectivity,
-        memory_limit=int(args.memory_limit * 2**20),
-    )
+    with naming_flags(threads="--threads", device="--device", memory_limit="--memory-limit MiB"):
+        result, stats = run_cobahh(
+            args.n_neurons,
+            duration,
+            seed=args.seed,
+            device=args.device,
+            threads=args.threads,
+            connectivity=args.connectivity,
+            memory_limit=int(args.memory_limit * 2**20),
+        )
     arrays = result_arrays(result, stats)
     meta = {
         "model": "COBAHH (Brette et al. 2007, benchmark 3)",
@@ -95,7 +100,7 @@ def _cobahh(args: argparse.Namespace) -> int:
     arrays["meta_json"] = meta_json(meta)
     write_npz_atomic(out, arrays)
     if plot:
-        from hh_brian.network.cobahh import plot_network
+        from hh_brian.report.network import plot_network
 
         plot_network(result, plot)
     print(
@@ -104,4 +109,7 @@ def _cobahh(args: argparse.Namespace) -> int:
         f"{stats.cv_exc:.3f}, inh {stats.cv_inh:.3f}; run {stats.run_time:.2f} s "
         f"(total {stats.total_time:.2f} s) -> {out}"
     )
-    return 0
+    return EXIT_OK
+
+
+register(NAME, add_parser, run)

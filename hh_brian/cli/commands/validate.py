@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import argparse
 
+from hh_brian.cli.options import load_preset
+from hh_brian.cli.registry import EXIT_FAILED, EXIT_OK, register
+
 NAME = "validate"
 
 
@@ -36,7 +39,6 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hh_brian.cli.main import EXIT_FAILED, EXIT_OK, load_preset
     from hh_brian.cli.runner import parse_current, parse_time
     from hh_brian.compare.crossval import cross_validate
     from hh_brian.core.errors import HHBrianInputError
@@ -71,3 +73,6 @@ def run(args: argparse.Namespace) -> int:
         for path in write_report(result, report):
             print(f"wrote {path}")
     return EXIT_OK if result.passed else EXIT_FAILED
+
+
+register(NAME, add_parser, run)

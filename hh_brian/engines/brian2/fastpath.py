@@ -12,10 +12,12 @@ fast path that hh-brian uses by default (see ``benchmarks/FINDINGS.md`` and
   that fail its one-token ``has_flag`` test).
 * a branch-free ``exprel``: the equations keep saying ``exprel(...)``, and
   Brian2's own :class:`~brian2.core.functions.Function` (and so its SymPy
-  behaviour) is used; this module only *adds* implementations of it, under
-  the name ``_hh_fast_exprel``, for the two code-object classes below.  Stock
-  targets (``'cython'``, ``cpp_standalone`` without ``codeobj_class``) are
-  untouched, so importing this module changes nothing by itself.
+  behaviour) is used; :func:`register_fast_exprel` only *adds* implementations
+  of it, under the name ``_hh_fast_exprel``, for the two code-object classes
+  below.  Stock targets (``'cython'``, ``cpp_standalone`` without
+  ``codeobj_class``) are untouched.  Importing this module changes nothing: the
+  implementations are added when :func:`runtime_codeobj_class` or
+  :func:`standalone_codeobj_class` first hands out a fast class.
 * :class:`FastCythonCodeObject`: the runtime ``cython`` target with the fast
   flags and ``cdivision=True`` in the state updater (only there).
 * :class:`FastStandaloneCodeObject`: the ``cpp_standalone`` code object with
@@ -54,10 +56,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
-from brian2 import prefs
 from brian2.codegen.runtime.cython_rt.cython_rt import CythonCodeObject
 from brian2.core.functions import DEFAULT_FUNCTIONS
 from brian2.devices.cpp_standalone.codeobject import CPPStandaloneCodeObject
+
+from hh_brian.engines.brian2.settings import brian2_settings
 
 #: Environment variable that switches the fast path off (``0``, ``false``, ``no``, ``off``).
 FAST_ENV = "HH_BRIAN_FAST"
@@ -197,6 +200,8 @@ def _fast_cython_source(code, template_name: str, tag: str):
                 text = pattern.sub(replacement, text)
         # Directive comments must stay first; the tag goes at the end.
         text = f"{text}\n# {tag}: {' '.join(FAST_GCC_ARGS)} cpu={_CPU_TAG}\n"
+        # A MultiTemplate is read both as attributes and as a mapping over its private
+        # _templates dict; Brian2 offers no public setter, so both are updated.
         setattr(code, block, text)
         code._templates[block] = text
     return code
@@ -213,34 +218,38 @@ class FastStandaloneCodeObject(CPPStandaloneCodeObject):
     class_name = "hh_brian_fast_cpp_standalone"
 
 
-def _register() -> None:
+def register_fast_exprel() -> None:
+    """Add the fast ``exprel`` implementations to Brian2's ``exprel`` (idempotent).
+
+    Called by :func:`runtime_codeobj_class` and :func:`standalone_codeobj_class`, i.e.
+    whenever a fast code-object class is handed out; importing this module registers
+    nothing.  The implementations are keyed on this module's code-object classes, so
+    stock targets never see them.
+    """
     implementations = DEFAULT_FUNCTIONS["exprel"].implementations
     for key, code in (
         (FastCythonCodeObject, FAST_EXPREL_CYTHON),
         (FastStandaloneCodeObject, FAST_EXPREL_CPP),
     ):
-        if key not in implementations._implementations:  # no fallback to the parent class
+        # Lookup falls back to the parent class (stock exprel) until ours is added.
+        if implementations[key].name != FAST_EXPREL_NAME:
             implementations.add_implementation(key, code=code, name=FAST_EXPREL_NAME)
-
-
-_register()
 
 
 def runtime_codeobj_class(target: str, fast: bool | None = None):
     """The ``codeobj_class`` for a runtime group: fast Cython, or None (Brian2's default)."""
     if target == "cython" and fast_enabled(fast):
+        register_fast_exprel()
         return FastCythonCodeObject
     return None
 
 
 def standalone_codeobj_class(fast: bool | None = None):
     """The ``codeobj_class`` for a standalone group: fast, or None (Brian2's default)."""
-    return FastStandaloneCodeObject if fast_enabled(fast) else None
-
-
-def apply_fast_compiler_prefs() -> None:
-    """Set ``prefs.codegen.cpp.extra_compile_args_gcc`` to :data:`FAST_GCC_ARGS` (no undo)."""
-    prefs["codegen.cpp.extra_compile_args_gcc"] = list(FAST_GCC_ARGS)
+    if not fast_enabled(fast):
+        return None
+    register_fast_exprel()
+    return FastStandaloneCodeObject
 
 
 @contextmanager
@@ -248,13 +257,10 @@ def fast_compiler_prefs(fast: bool | None = None) -> Iterator[bool]:
     """Within the block, gcc builds use :data:`FAST_GCC_ARGS` (if the fast path is on).
 
     For ``cpp_standalone`` the block must include ``device.build`` (or the
-    ``run`` of a ``build_on_run`` device).  Yields whether the flags were set.
+    ``run`` of a ``build_on_run`` device).  Yields whether the flags were set; the
+    previous flags come back on the way out (:func:`brian2_settings`).
     """
     enabled = fast_enabled(fast)
-    saved = list(prefs["codegen.cpp.extra_compile_args_gcc"])
-    if enabled:
-        apply_fast_compiler_prefs()
-    try:
+    flags = {"codegen.cpp.extra_compile_args_gcc": list(FAST_GCC_ARGS)} if enabled else {}
+    with brian2_settings(preferences=flags):
         yield enabled
-    finally:
-        prefs["codegen.cpp.extra_compile_args_gcc"] = saved

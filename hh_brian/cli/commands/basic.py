@@ -1,0 +1,100 @@
+"""``hh-brian presets``, ``render`` and ``simulate``: list, print and run one preset."""
+
+from __future__ import annotations
+
+import argparse
+
+from hh_brian.cli.options import add_set, load_preset, naming_flags
+from hh_brian.cli.registry import EXIT_OK, register
+from hh_brian.core.errors import HHBrianInputError
+
+
+def add_presets_parser(subparsers: argparse._SubParsersAction) -> None:
+    subparsers.add_parser("presets", help="list presets: name, convention, citation")
+
+
+def run_presets(args: argparse.Namespace) -> int:
+    from hh_brian.models.library import MODELS
+
+    width = max(len(name) for name in MODELS)
+    for name, model in MODELS.items():
+        channels = ", ".join(ch.name for ch in model.channels)
+        print(f"{name:<{width}}  {model.convention.name:<7}  {model.title}")
+        print(f"{'':<{width}}  {'':<7}  channels: {channels}")
+        print(f"{'':<{width}}  {'':<7}  {model.citation}")
+    return EXIT_OK
+
+
+def add_render_parser(subparsers: argparse._SubParsersAction) -> None:
+    render = subparsers.add_parser("render", help="print a preset's Brian2 equations")
+    render.add_argument("preset", nargs="?", help="model name or .toml model file")
+    render.add_argument("--all", action="store_true", help="every preset")
+    render.add_argument("--write", metavar="DIR", help="write one file per preset into DIR")
+    add_set(render)
+
+
+def run_render(args: argparse.Namespace) -> int:
+    from hh_brian.render.brian2 import render
+    from hh_brian.render.equation_files import write_equation_files
+
+    if args.write:
+        if not args.all or args.preset or args.set:
+            raise HHBrianInputError(
+                "render --write DIR writes the built-in presets: use `hh-brian render --all "
+                "--write equations/`"
+            )
+        with naming_flags(folder="render --write"):
+            written = write_equation_files(args.write)
+        for path in written:
+            print(path)
+        return EXIT_OK
+    if args.all:
+        from hh_brian.models.presets import PRESETS
+
+        print("\n".join(render(p).file_text() for p in PRESETS.values()))
+        return EXIT_OK
+    if not args.preset:
+        raise HHBrianInputError("render: give a PRESET name or --all (see `hh-brian presets`)")
+    print(render(load_preset(args.preset, args.set)).file_text(), end="")
+    return EXIT_OK
+
+
+def add_simulate_parser(subparsers: argparse._SubParsersAction) -> None:
+    simulate = subparsers.add_parser("simulate", help="run one neuron and save its traces (NPZ)")
+    simulate.add_argument("preset")
+    simulate.add_argument(
+        "--method", default="exponential_euler", help="exponential_euler (default), rk4 or euler"
+    )
+    simulate.add_argument("--dt", default="0.01*ms", help="time step (default 0.01*ms)")
+    simulate.add_argument("--duration", default="100*ms", help="default 100*ms")
+    simulate.add_argument(
+        "--current",
+        default="10*uA/cm**2",
+        help="constant injected current, positive depolarises: a density "
+        "('10*uA/cm**2') or, for presets with an area, a current ('0.2*nA')",
+    )
+    simulate.add_argument("--engine", default="brian2", help="brian2 (default) or reference")
+    simulate.add_argument("--out", required=True, help="output file, .npz")
+    simulate.add_argument("--plot", help="figure file (.png, .svg or .pdf)")
+    add_set(simulate)
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    from hh_brian.cli.runner import run_single
+
+    run_single(
+        preset=load_preset(args.preset, args.set),
+        method=args.method,
+        dt_text=args.dt,
+        duration_text=args.duration,
+        current_text=args.current,
+        engine=args.engine,
+        out=args.out,
+        plot=args.plot,
+    )
+    return EXIT_OK
+
+
+register("presets", add_presets_parser, run_presets)
+register("render", add_render_parser, run_render)
+register("simulate", add_simulate_parser, run_simulate)
