@@ -23,11 +23,13 @@ def test_presets_lists_name_convention_and_citation(capsys):
     code, out, _ = run(capsys, "presets")
     assert code == 0
     lines = out.splitlines()
-    assert len(lines) == 2 * len(PRESETS)
-    # One row "name  convention  title", then the citation indented under the title.
+    assert len(lines) == 3 * len(PRESETS)
+    # One row "name  convention  title", then the channels and the citation under the title.
     for k, (name, preset) in enumerate(PRESETS.items()):
-        assert lines[2 * k].split(None, 2) == [name, preset.convention.name, preset.title]
-        assert lines[2 * k + 1].strip() == str(preset.citation)
+        assert lines[3 * k].split(None, 2) == [name, preset.convention.name, preset.title]
+        channels = ", ".join(ch.name for ch in preset.channels)
+        assert lines[3 * k + 1].strip() == f"channels: {channels}"
+        assert lines[3 * k + 2].strip() == str(preset.citation)
 
 
 def test_render_prints_the_committed_text(capsys):
@@ -322,7 +324,7 @@ def test_negative_value_without_equals_gets_a_hint(tmp_path, capsys):
 
 def test_render_marks_a_derived_model(capsys):
     code, out, _ = run(capsys, "render", "dayan_abbott", "--set", "E_L=-60*mV")
-    assert code == 0 and "# DERIVED from the built-in preset, with: E_L=-60*mV" in out
+    assert code == 0 and "# DERIVED from the built-in model, with: E_L=-60*mV" in out
     assert "Regenerate" not in out
 
 

@@ -107,7 +107,11 @@ BAD_FILES = {
     "missing_E": ('E = "-70.3*mV"', "", "channels.leak.E: missing"),
     "unknown_key": ("[membrane]", "[membrane]\nfoo = 1", "membrane.foo: unknown key"),
     "bad_toml": ("[membrane]", "[membrane", "not valid TOML"),
-    "duplicate_gate": ("gates = { p = 1 }", "gates = { n = 1 }", "already"),
+    "duplicate_gate": (
+        "gates = { p = 1 }\n[channels.m_current.p]",
+        "gates = { n = 1 }\n[channels.m_current.n]",
+        "already",
+    ),
     "gate_without_table": ("gates = { p = 1 }", "gates = { p = 1, q = 2 }", "missing kinetics"),
     "instantaneous_tau": (
         'tau = "608*ms',
@@ -117,7 +121,7 @@ BAD_FILES = {
     "negative_rate": (
         'beta  = "0.5/ms * exp(-(v - V_T - 10*mV)/(40*mV))"',
         'beta  = "-0.5/ms * exp(-(v - V_T - 10*mV)/(40*mV))"',
-        "out of range",
+        "negative or not finite",
     ),
 }
 

@@ -15,7 +15,8 @@ import numpy as np
 from brian2 import Quantity, TimedArray, cm, get_dimensions, ms, msiemens, mV, siemens, uA, uF
 
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError
-from hh_brian.core.expressions import evaluate, names_in
+from hh_brian.core.expressions import names_in
+from hh_brian.core.symbolic import parse_expression
 from hh_brian.core.timegrid import check_time_step
 from hh_brian.engines.reference import (
     KINETICS,
@@ -51,11 +52,15 @@ def _translated(model: CellModel, gate: Gate, key: str) -> Callable[[np.ndarray]
     """A NumPy function v[mV] -> value (1/ms, 1 or ms) evaluating a gate expression."""
     text = gate.expressions[key]
     parameters = dict(model.parameters)
-    unit = _UNITS[key]
+    parsed = parse_expression(
+        text, allowed_names={*parameters, "v"}, what=f"gate {gate.name}.{key}", example="'1*mV'"
+    )
+    compiled = parsed.numpy(parameters, variable="v", variable_unit=mV, result_unit=_UNITS[key])
 
     def function(v_mV: np.ndarray) -> np.ndarray:
-        value = evaluate(text, {**parameters, "v": np.asarray(v_mV) * mV}, what=f"{gate.name}")
-        return np.asarray(value / unit, dtype=float) * np.ones(np.shape(v_mV))
+        return np.asarray(compiled(np.asarray(v_mV, dtype=float)), dtype=float) * np.ones(
+            np.shape(v_mV)
+        )
 
     function.__name__ = f"{gate.name}_{key}"
     function.__doc__ = f"{gate.name}.{key}(v) = {text}  (translated; v in mV)"

@@ -422,7 +422,7 @@ def validate_parameter(name: str, value: object, reference: object) -> Quantity:
     if positive and magnitude <= 0:
         raise HHBrianInputError(f"{what}: must be positive, got {shown}; e.g. {example}")
     if (name.startswith("g_") or name == "g") and magnitude < 0:
-        raise HHBrianInputError(f"{what}: must not be negative, got {shown}; e.g. {example}")
+        raise HHBrianInputError(f"{what}: must be positive or zero, got {shown}; e.g. {example}")
     if name.startswith("celsius") and magnitude <= -273.15:
         raise HHBrianInputError(
             f"{what}: {shown} degC is below absolute zero; give degrees Celsius, e.g. {example}"
@@ -474,15 +474,17 @@ def check_gate_expression(
     values = values * np.ones(probe.shape)
     if key in ("alpha", "beta"):
         bad, rule = ~np.isfinite(values) | (values < 0), "a rate must be finite and >= 0"
+        problem = "is negative or not finite"
     elif key == "inf":
         bad = ~np.isfinite(values) | (values < 0) | (values > 1)
-        rule = "a steady state must lie in [0, 1]"
+        rule, problem = "a steady state must lie in [0, 1]", "is outside [0, 1] or not finite"
     else:
         bad, rule = ~np.isfinite(values) | (values <= 0), "a time constant must be > 0"
+        problem = "is not positive or not finite"
     if bad.any():
         v_bad = float(probe_modern[np.argmax(bad)] / mV)
         raise HHBrianInputError(
-            f"{what}: {text!r} is out of range or not finite at V = {v_bad:g} mV (modern); "
+            f"{what}: {text!r} {problem} at V = {v_bad:g} mV (modern); "
             f"{rule} over {PROBE_RANGE_MV[0]:g}..{PROBE_RANGE_MV[1]:g} mV, e.g. {example}"
         )
 

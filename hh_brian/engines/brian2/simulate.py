@@ -59,12 +59,16 @@ class BlowUpGuard:
     at the first NaN/Inf or gate outside [0, 1] (the precise time is then found
     in the recorded traces by :func:`check_finite`)."""
 
-    def __init__(self, group: NeuronGroup, network: Network, gates: tuple[str, ...]) -> None:
+    def __init__(
+        self, group: NeuronGroup, network: Network, gates: tuple[str, ...] | None = None
+    ) -> None:
         # Weak references: the network owns this guard, so strong ones would make a
         # cycle that keeps the group (and its name) alive until the garbage collector runs.
         self._group = weakref.ref(group)
         self._network = weakref.ref(network)
-        self._gates = gates
+        if gates is None:  # every integrated variable but v is a gate
+            gates = tuple(n for n in group.equations.diff_eq_names if n != "v")
+        self._gates = tuple(gates)
         self.tripped_at: Quantity | None = None
 
     def check(self) -> None:
