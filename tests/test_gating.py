@@ -125,7 +125,7 @@ def _check_svg_gating_figure(path, presets):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["squid", "--plot", "g.png"], "unknown preset 'squid'"),
+        (["squid", "--plot", "g.png"], "unknown model 'squid'"),
         (["hh1952", "--plot", "g.jpg"], "should end in .png or .svg or .pdf"),
         (["hh1952", "--plot", "g.png", "--out", "g.txt"], "should end in .csv"),
         (["hh1952", "--plot", "nowhere/g.png"], "does not exist"),

@@ -38,7 +38,7 @@ def test_no_stray_equation_files():
 @pytest.mark.parametrize("name", ALL)
 def test_rendered_text_names_preset_and_citation(name):
     text = render(get_preset(name)).file_text()
-    assert f"# hh-brian preset: {name}" in text
+    assert f"# hh-brian model: {name}" in text
     assert str(get_preset(name).citation) in text
 
 
