@@ -15,10 +15,8 @@ from brian2 import amp, meter, ms, mV, second
 from hh_brian.core.errors import HHBrianInputError
 from hh_brian.core.expressions import evaluate
 from hh_brian.core.output import PLOT_SUFFIXES, atomic_paths, check_output_path, meta_json, versions
-from hh_brian.engines.brian2.simulate import BRIAN2_METHODS, coerce_current
+from hh_brian.engines.brian2.simulate import coerce_current
 from hh_brian.models.cell import CellModel as Preset
-
-ENGINES = ("brian2", "reference")
 
 
 def parse_time(text: str, what: str) -> object:
@@ -81,14 +79,31 @@ def run_single(
 ) -> Path:
     """Validate, simulate one neuron, write ``out`` (NPZ) and optionally a figure.
 
-    The NPZ holds ``t_ms``, ``v_mV`` (preset's convention), ``n``, ``m``, ``h``
-    (one sample per step), ``spikes_ms`` and ``meta`` (JSON string).
+    The NPZ holds ``t_ms``, ``v_mV`` (model's convention), every gate the engine
+    records by name (``m``, ``h``, ``n``, ... one sample per step), ``spikes_ms`` and
+    ``meta`` (JSON string).  *engine* is any registered engine
+    (:mod:`hh_brian.engines.registry`); hh-brian's own engines take *method*, the
+    external simulators use their own scheme (recorded in ``meta``).
     """
-    if engine not in ENGINES:
-        raise HHBrianInputError(f"--engine: unknown engine {engine!r}; use one of {ENGINES}")
-    if method not in BRIAN2_METHODS:
+    from hh_brian.engines.registry import canonical_name, get_engine, is_available
+
+    try:
+        engine = canonical_name(engine)
+    except HHBrianInputError as exc:
+        raise HHBrianInputError(f"--engine: {exc}") from None
+    runner = get_engine(engine)
+    if not is_available(engine):
         raise HHBrianInputError(
-            f"--method: unknown method {method!r}; use one of {', '.join(BRIAN2_METHODS)}"
+            f"--engine: {engine} is not installed; install it with `{runner.install_hint}`"
+        )
+    problem = runner.cannot_express(preset)
+    if problem:
+        raise HHBrianInputError(f"--engine {engine}: {problem}")
+    own = runner.package is None
+    if own and method not in runner.methods:
+        raise HHBrianInputError(
+            f"--method: unknown method {method!r} for engine {engine}; use one of "
+            f"{', '.join(runner.methods)}"
         )
     dt = parse_time(dt_text, "--dt")
     duration = parse_time(duration_text, "--duration")
@@ -101,23 +116,15 @@ def run_single(
     out_path = check_output_path(out, (".npz",), "--out")
     plot_path = check_output_path(plot, PLOT_SUFFIXES, "--plot") if plot else None
 
-    if engine == "brian2":
-        from hh_brian.engines.brian2.simulate import simulate
-
-        result = simulate(preset, current=current, duration=duration, dt=dt, method=method)
-    else:
-        from hh_brian.engines.reference_bridge import simulate_reference
-
-        result = simulate_reference(
-            preset, current=current, duration=duration, dt=dt, method=method
-        )
+    options = {"method": method} if own else {}
+    result = runner.run(preset, current=current, duration=duration, dt=dt, **options)
     meta = simulation_meta(
-        preset, method=method, dt=dt, duration=duration, current=current, engine=engine
+        preset, method=result.method, dt=dt, duration=duration, current=current, engine=engine
     )
     arrays = {
         "t_ms": np.asarray(result.t / ms),
         "v_mV": np.asarray(result.traces["v"][0] / mV),
-        **{gate: np.asarray(result.traces[gate][0]) for gate in preset.gate_names},
+        **{g: np.asarray(result.traces[g][0]) for g in preset.gate_names if g in result.traces},
         "spikes_ms": np.asarray(result.spikes_of(0) / ms),
         "meta": np.array(meta_json(meta)),
     }

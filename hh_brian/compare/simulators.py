@@ -45,9 +45,10 @@ from hh_brian.compare.scoring import (
 )
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError, closest_names
 from hh_brian.core.text import format_number
+from hh_brian.engines.registry import engine_names, get_engine, is_available
 from hh_brian.models.presets import Preset
 
-SIMULATOR_NAMES = ("brian2", "reference", "neuron", "nest", "moose")
+SIMULATOR_NAMES = engine_names()
 #: Method used for hh-brian's own engines (Brian2's recommended HH scheme).
 OWN_METHOD = "exponential_euler"
 INSTALL = "pip install 'hh-brian[simulators]'"
@@ -152,8 +153,6 @@ class SimulatorComparison:
 
 def check_simulators(names: Sequence[str]) -> None:
     """Raise :class:`HHBrianInputError` for an empty list, unknown, repeated or missing names."""
-    from hh_brian.engines.simulators import SIMULATORS, is_installed
-
     if not names:
         raise HHBrianInputError(f"simulators: empty list; give some of {','.join(SIMULATOR_NAMES)}")
     for name in names:
@@ -162,10 +161,10 @@ def check_simulators(names: Sequence[str]) -> None:
                 f"simulators: unknown simulator {name!r}.{closest_names(name, SIMULATOR_NAMES)}"
                 f" Valid: {','.join(SIMULATOR_NAMES)}"
             )
-        if name in SIMULATORS and not is_installed(name):
+        if not is_available(name):
             raise HHBrianInputError(
                 f"simulators: {name} is not installed; install it with `{INSTALL}` "
-                f"(or `pip install {SIMULATORS[name][2]}`), or leave it out"
+                f"(or `{get_engine(name).install_hint}`), or leave it out"
             )
     repeated = [name for name in dict.fromkeys(names) if names.count(name) > 1]
     if repeated:
@@ -282,37 +281,39 @@ def _own_engine_row(comparison: SimulatorComparison, engine: str, dt: Quantity) 
 def _external_rows(
     comparison: SimulatorComparison, name: str, dt: Quantity, approximate: bool
 ) -> list[SimulatorRow]:
-    from hh_brian.engines.reference_bridge import current_density_uA_cm2
-    from hh_brian.engines.simulators import SimulatorCannotExpress, run_simulator
+    from hh_brian.engines.simulators import SimulatorCannotExpress
 
-    kwargs = dict(
-        current_density_uA_cm2=float(current_density_uA_cm2(comparison.preset, comparison.current)),
-        duration_ms=float(comparison.duration / ms),
-        dt_ms=float(dt / ms),
-        v_threshold_mV=_threshold_modern_mV(comparison.preset),
-    )
+    engine = get_engine(name)
+
+    def run(**options):
+        return engine.run(
+            comparison.preset,
+            current=comparison.current,
+            duration=comparison.duration,
+            dt=dt,
+            **options,
+        )
+
     rows = []
     try:
-        traces = [("ok", run_simulator(name, comparison.preset, **kwargs))]
+        traces = [("ok", run())]
     except SimulatorCannotExpress as exc:
         rows.append(_empty_row(name, "cannot express", "-", dt, (str(exc),)))
-        if not approximate:
+        if not approximate or engine.cannot_express(comparison.preset):
             return rows
-        traces = [
-            ("approximate", run_simulator(name, comparison.preset, approximate=True, **kwargs))
-        ]
+        traces = [("approximate", run(approximate=True))]
     for status, trace in traces:
         rows.append(
             _scored(
                 comparison,
                 simulator=name,
                 status=status,
-                scheme=trace.scheme,
+                scheme=str(trace.info["scheme"]),
                 dt=dt,
-                t_ms=trace.t_ms,
-                v_mV=trace.v_mV,
-                wall_s=trace.wall_s,
-                notes=trace.notes,
+                t_ms=np.asarray(trace.t / ms),
+                v_mV=_modern_mV(comparison.preset, np.asarray(trace.v[0] / mV)),
+                wall_s=trace.wall_time,
+                notes=tuple(trace.info["notes"]),
             )
         )
     return rows
@@ -362,7 +363,7 @@ def compare_simulators(
     )
     for name in simulators:
         for step in (dt, fine_dt):
-            if name in ("brian2", "reference"):
+            if get_engine(name).package is None:  # hh-brian's own engines
                 comparison.rows.append(_own_engine_row(comparison, name, step))
             else:
                 comparison.rows.extend(_external_rows(comparison, name, step, approximate))

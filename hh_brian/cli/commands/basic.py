@@ -73,7 +73,11 @@ def add_simulate_parser(subparsers: argparse._SubParsersAction) -> None:
         help="constant injected current, positive depolarises: a density "
         "('10*uA/cm**2') or, for presets with an area, a current ('0.2*nA')",
     )
-    simulate.add_argument("--engine", default="brian2", help="brian2 (default) or reference")
+    simulate.add_argument(
+        "--engine",
+        default="brian2",
+        help="brian2 (default), reference (numpy), neuron, nest or moose",
+    )
     simulate.add_argument("--out", required=True, help="output file, .npz")
     simulate.add_argument("--plot", help="figure file (.png, .svg or .pdf)")
     add_set(simulate)

@@ -213,7 +213,10 @@ def squid_structure_problem(model) -> str | None:
     want = {"Na": (("m", 3), ("h", 1)), "K": (("n", 4),), "L": ()}
     have = {ch.name: tuple((g.name, g.exponent) for g in ch.gates) for ch in model.channels}
     if have != want:
-        shown = ", ".join(f"{k}{list(v)}" for k, v in have.items())
+        shown = ", ".join(
+            f"{k} ({' '.join(f'{g}^{p}' if p > 1 else g for g, p in v) or 'leak'})"
+            for k, v in have.items()
+        )
         return (
             f"model {model.name!r} has channels {shown}; the NEURON, NEST and MOOSE backends "
             "take only the squid structure Na(m^3 h), K(n^4), L (Brian2 and the reference "
