@@ -172,3 +172,21 @@ def test_every_own_engine_returns_the_trace_layout(name):
     assert set(currents) == {"na", "kd", "m_current", "leak"}
     assert currents["leak"].shape == (1, 800)
     assert trace.engine == name
+
+
+@pytest.mark.parametrize(
+    ("expression", "fragment"),
+    [
+        # A linoid 0/0 off any probe grid: found as the zero of the denominator.
+        ("0.01/ms/mV*(v+54.537*mV)/(1-exp(-(v+54.537*mV)/(10*mV)))", "0/0 at v = -54.537 mV"),
+        ("1/ms*mV**2/(v + 30.0137*mV)**2", "pole"),
+    ],
+)
+def test_singular_rates_are_refused_naming_the_voltage(expression, fragment):
+    with pytest.raises(HHBrianInputError, match=fragment):
+        get_model("dayan_abbott").with_rates(alpha_n=expression)
+
+
+def test_exprel_form_of_the_same_rate_is_accepted():
+    model = get_model("dayan_abbott").with_rates(alpha_n="0.1/ms/exprel(-(v + 54.537*mV)/(10*mV))")
+    assert "54.537" in model.rates["alpha_n"]

@@ -481,12 +481,31 @@ def check_gate_expression(
     else:
         bad, rule = ~np.isfinite(values) | (values <= 0), "a time constant must be > 0"
         problem = "is not positive or not finite"
+    if not bad.any():
+        _check_singularities(text, constants or {}, convention, what, example)
+        return
     if bad.any():
         v_bad = float(probe_modern[np.argmax(bad)] / mV)
         raise HHBrianInputError(
             f"{what}: {text!r} {problem} at V = {v_bad:g} mV (modern); "
             f"{rule} over {PROBE_RANGE_MV[0]:g}..{PROBE_RANGE_MV[1]:g} mV, e.g. {example}"
         )
+
+
+def _check_singularities(
+    text: str,
+    constants: Mapping[str, object],
+    convention: VoltageConvention,
+    what: str,
+    example: str,
+) -> None:
+    """Refuse a 0/0 or a pole anywhere in -150..+100 mV (modern), found symbolically: the
+    zeros of the expression's denominators, not a grid (a 0/0 at -54.5 mV is caught)."""
+    from hh_brian.core.symbolic import check_singularities, parse_expression
+
+    parsed = parse_expression(text, allowed_names={*constants, "v"}, what=what, example=example)
+    ends = sorted(float(convention.from_modern(x * mV) / mV) for x in (-150.0, 100.0))
+    check_singularities(parsed, constants, v_range=(ends[0] * mV, ends[1] * mV))
 
 
 def check_model(model: CellModel) -> CellModel:
