@@ -122,7 +122,7 @@ def test_with_parameters_checks_units_and_returns_a_new_preset():
     [
         ({"g_Na": 1.2}, "no units"),
         ({"g_Na": 1.2 * mV}, "conductance density"),
-        ({"g_Na": -1 * msiemens / cm**2}, "negative"),
+        ({"g_Na": -1 * msiemens / cm**2}, "positive or zero"),
         ({"q10_K": 0}, "positive"),
         ({"C_m": 0 * uA * ms / mV / cm**2}, "positive"),
         ({"E_L": float("nan") * mV}, "not finite"),

@@ -49,15 +49,15 @@ from brian2 import Quantity, farad, mV, siemens, umetre
 from hh_brian.core.conventions import CONVENTIONS
 from hh_brian.core.errors import HHBrianInputError, closest_names
 from hh_brian.core.expressions import evaluate
-from hh_brian.models.cell import (
-    CellModel,
+from hh_brian.models.cell import CellModel
+from hh_brian.models.channels import FORM_KEYS, INF_TAU, INSTANTANEOUS, RATES, Channel, Gate
+from hh_brian.models.citation import Citation
+from hh_brian.models.validation import (
     check_model,
     display_value,
     expression_example,
     validate_parameter,
 )
-from hh_brian.models.channels import FORM_KEYS, INF_TAU, INSTANTANEOUS, RATES, Channel, Gate
-from hh_brian.models.citation import Citation
 
 #: Largest model file read (bytes): a model is text of a few kB.
 MAX_FILE_BYTES = 1_000_000
