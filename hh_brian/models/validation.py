@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 from brian2 import Hz, Quantity, get_dimensions, mV, second, siemens, umetre
@@ -18,8 +18,8 @@ from hh_brian.core.conventions import MODERN, VoltageConvention
 from hh_brian.core.errors import HHBrianInputError
 from hh_brian.core.expressions import check_dimensions, evaluate
 
-if TYPE_CHECKING:
-    from hh_brian.models.cell import CellModel
+#: A :class:`hh_brian.models.cell.CellModel` (not imported: cell.py imports this module).
+CellModel = Any
 
 #: Parameters that must be strictly positive (by prefix for channel parameters).
 _POSITIVE = ("C_m", "area", "q10_")
