@@ -190,3 +190,90 @@ def test_singular_rates_are_refused_naming_the_voltage(expression, fragment):
 def test_exprel_form_of_the_same_rate_is_accepted():
     model = get_model("dayan_abbott").with_rates(alpha_n="0.1/ms/exprel(-(v + 54.537*mV)/(10*mV))")
     assert "54.537" in model.rates["alpha_n"]
+
+
+def _cli(capsys, *argv):
+    from hh_brian.cli.main import main
+
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def test_every_model_command_takes_a_model_file(capsys, tmp_path):
+    """render, simulate, gating, fi, compare and compare-simulators accept a .toml path."""
+    path = str(M_CELL)
+    code, out, _ = _cli(capsys, "render", path)
+    assert code == 0 and "# hh-brian model: rs_cell" in out and "dp/dt" in out
+    for engine in ("brian2", "numpy"):
+        npz = tmp_path / f"{engine}.npz"
+        args = ("--current", "0.4*nA", "--duration", "20*ms", "--engine", engine)
+        code, _, _ = _cli(capsys, "simulate", path, *args, "--out", npz)
+        assert code == 0
+        with np.load(npz) as data:
+            assert {"t_ms", "v_mV", "m", "h", "n", "p", "spikes_ms", "meta"} <= set(data)
+    code, _, _ = _cli(
+        capsys,
+        "gating",
+        path,
+        "dayan_abbott",
+        "--plot",
+        tmp_path / "g.png",
+        "--out",
+        tmp_path / "g.csv",
+    )
+    assert code == 0 and "\nrs_cell,modern,36,p," in (tmp_path / "g.csv").read_text()
+    code, _, _ = _cli(
+        capsys,
+        "fi",
+        path,
+        "--currents",
+        "0*nA:0.4*nA:0.2*nA",
+        "--duration",
+        "200*ms",
+        "--ramp",
+        "20*ms",
+        "--out",
+        tmp_path / "fi.csv",
+    )
+    assert code == 0 and (tmp_path / "fi.csv").exists()
+    code, _, _ = _cli(
+        capsys,
+        "compare",
+        path,
+        "--methods",
+        "exponential_euler",
+        "--dts",
+        "0.02*ms,0.01*ms",
+        "--duration",
+        "20*ms",
+        "--current",
+        "0.4*nA",
+        "--out",
+        tmp_path / "c.csv",
+    )
+    assert code == 0 and "exponential_euler" in (tmp_path / "c.csv").read_text()
+    code, _, err = _cli(
+        capsys,
+        "compare-simulators",
+        path,
+        "--simulators",
+        "brian2,reference",
+        "--duration",
+        "20*ms",
+        "--current",
+        "0.4*nA",
+        "--out",
+        tmp_path / "s.csv",
+    )
+    assert code == 0, err
+
+
+def test_simulate_refuses_an_engine_that_cannot_express_the_model(capsys, tmp_path):
+    pytest.importorskip("nest")
+    out = tmp_path / "n.npz"
+    code, _, err = _cli(
+        capsys, "simulate", str(M_CELL), "--engine", "nest", "--current", "0.4*nA", "--out", out
+    )
+    assert code == 2 and "squid structure" in err and not out.exists()
