@@ -27,14 +27,14 @@ from hh_brian.compare.scoring import (
 )
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError, closest_names
 from hh_brian.core.text import format_number
-from hh_brian.engines.brian2.simulate import BRIAN2_METHODS, simulate
+from hh_brian.engines.brian2.simulate import simulate
 from hh_brian.engines.reference import INTEGRATORS, IntegrationError, integrate
 from hh_brian.engines.reference_bridge import (
-    REFERENCE_METHODS,
     initial_vector,
     reference_current,
     reference_model,
 )
+from hh_brian.engines.registry import engine_names, get_engine
 from hh_brian.models.presets import Preset
 
 #: Columns of the comparison table (CSV); :meth:`MethodRow.csv_values` gives their values.
@@ -60,10 +60,10 @@ CSV_COLUMNS = (
     "note",
 )
 
-#: Engines and the methods each offers.
+#: hh-brian's own engines (from the registry) and the methods each offers; the external
+#: simulators have fixed schemes and are compared by ``compare-simulators``.
 ENGINE_METHODS: dict[str, tuple[str, ...]] = {
-    "brian2": BRIAN2_METHODS,
-    "reference": REFERENCE_METHODS,
+    name: get_engine(name).methods for name in engine_names() if get_engine(name).package is None
 }
 ENGINES = tuple(ENGINE_METHODS)
 ALL_METHODS = tuple(dict.fromkeys(m for ms_ in ENGINE_METHODS.values() for m in ms_))

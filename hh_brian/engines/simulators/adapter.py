@@ -23,8 +23,15 @@ class SimulatorEngine:
     def __init__(self, name: str, methods: tuple[str, ...]) -> None:
         self.name = name
         self.methods = methods
-        _, self.package, requirement = SIMULATORS[name]
-        self.install_hint = f"pip install '{requirement}' (or hh-brian[simulators])"
+
+    @property
+    def package(self) -> str:
+        """The Python package the simulator needs (read from the simulators' table)."""
+        return SIMULATORS[self.name][1]
+
+    @property
+    def install_hint(self) -> str:
+        return f"pip install '{SIMULATORS[self.name][2]}' (or hh-brian[simulators])"
 
     def cannot_express(self, model) -> str | None:
         return squid_structure_problem(model)
