@@ -106,6 +106,7 @@ class ReferenceModel:
     _state_gates: tuple[tuple[RefChannel, RefGate], ...] = field(
         init=False, repr=False, compare=False
     )
+    _row: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.convention not in ("modern", "hh1952"):
@@ -115,6 +116,8 @@ class ReferenceModel:
         object.__setattr__(self, "channels", tuple(self.channels))
         pairs = tuple((ch, g) for ch in self.channels for g in ch.gates if g.is_state)
         object.__setattr__(self, "_state_gates", pairs)
+        index = {g.name: 1 + k for k, (_, g) in enumerate(pairs)}
+        object.__setattr__(self, "_row", index)
 
     # --- structure -----------------------------------------------------------------------
 
@@ -211,13 +214,19 @@ class ReferenceModel:
     def _conductances(self, y: FloatArray) -> list[FloatArray | float]:
         """Each channel's conductance density ``g prod(x^p)`` at state ``y``, mS/cm^2."""
         v = y[0]
-        index = {name: 1 + k for k, name in enumerate(self.gate_names)}
         out: list[FloatArray | float] = []
         for ch in self.channels:
-            g: FloatArray | float = ch.g
+            if not ch.gates:
+                out.append(ch.g)
+                continue
+            g: FloatArray | None = None
             for gate in ch.gates:
-                x = y[index[gate.name]] if gate.is_state else gate.f1(v)
-                g = g * _power(x, gate.exponent)
+                x = y[self._row[gate.name]] if gate.is_state else gate.f1(v)
+                factor = _power(x, gate.exponent)
+                if g is None:
+                    g = factor * ch.g  # a new array: the state rows are never modified
+                else:
+                    g *= factor
             out.append(g)
         return out
 
