@@ -30,9 +30,17 @@ class SimulatorEngine:
     ) -> None:
         self.name = name
         self.methods = methods
-        _, self.package, requirement = SIMULATORS[name]
-        self.install_hint = f"pip install '{requirement}' (or hh-brian[simulators])"
         self._problem = problem
+
+    @property
+    def package(self) -> str:
+        """The Python package the simulator needs, read from :data:`SIMULATORS` each time
+        (so that the table, not a copy taken at import, decides availability)."""
+        return SIMULATORS[self.name][1]
+
+    @property
+    def install_hint(self) -> str:
+        return f"pip install '{SIMULATORS[self.name][2]}' (or hh-brian[simulators])"
 
     def cannot_express(self, model) -> str | None:
         """Why the simulator cannot run *model* (NEST, MOOSE: anything but the squid
