@@ -38,7 +38,8 @@ from hh_brian.engines.simulators import run_simulator
 from hh_brian.engines.simulators.common import spike_times
 from hh_brian.models.kinetics import resting_state, steady_state
 from hh_brian.models.library import get_model, load_model, model_names
-from hh_brian.render.nmodl import compile_mechanisms, conductance_S_cm2, nmodl_mechanism
+from hh_brian.render.nmodl import conductance_S_cm2, nmodl_mechanism
+from hh_brian.render.nmodl_build import compile_mechanisms
 
 pytest.importorskip("neuron")
 pytestmark = pytest.mark.neuron

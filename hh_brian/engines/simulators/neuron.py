@@ -94,7 +94,8 @@ def load_mechanisms(models: Iterable) -> list[str]:
     run, cached) and loaded as one library; a mechanism already loaded, from this or
     any earlier library, is never loaded twice (NEURON refuses a duplicate name).
     """
-    from hh_brian.render.nmodl import compile_texts, nmodl_mechanism
+    from hh_brian.render.nmodl import nmodl_mechanism
+    from hh_brian.render.nmodl_build import compile_texts
 
     _h()
     import neuron
