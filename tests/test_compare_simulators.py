@@ -26,7 +26,7 @@ import pytest
 from brian2 import cm, ms, mV, uA
 
 from hh_brian.cli.main import main
-from hh_brian.compare.crossval import ORDER_MARGIN
+from hh_brian.compare.crossval import ORDER_MARGIN, richardson_factor
 from hh_brian.compare.methods import crossing_times, match_spikes
 from hh_brian.compare.simulators import CSV_COLUMNS, compare_simulators
 from hh_brian.engines.simulators import SIMULATORS, is_installed
@@ -41,13 +41,9 @@ NEST_ABS_TOLERANCE_MV = 1e-3
 
 
 def _richardson_factor(order: float) -> float:
-    """Largest e_fine / Richardson estimate of order p when the observed order is >= p - margin.
-
-    With e_coarse = r^q e_fine (same sign), e_fine = |t_coarse - t_fine| / (r^q - 1); the
-    order check allows q >= p - ORDER_MARGIN, hence (r^p - 1) / (r^(p - margin) - 1)
-    (1.455 for p = 2, 1.64 for p = 1 at r = 4).
-    """
-    return (RATIO**order - 1) / (RATIO ** (order - ORDER_MARGIN) - 1)
+    """:func:`~hh_brian.compare.crossval.richardson_factor` at this file's ratio r = 4
+    (1.455 for p = 2, 1.64 for p = 1)."""
+    return richardson_factor(order, RATIO, ORDER_MARGIN)
 
 
 def _needs(*names):

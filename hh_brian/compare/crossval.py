@@ -65,6 +65,22 @@ KAPPA = 64
 PERTURBATION = 1e-7
 #: Observed and declared order may differ by this much (asymptotic regime, finite dts).
 ORDER_MARGIN = 0.25
+
+
+def richardson_factor(order: float, ratio: float, margin: float = ORDER_MARGIN) -> float:
+    """Largest e_fine / Richardson estimate of order p when the observed order is >= p - margin.
+
+    With e_coarse = r^q e_fine (same sign), e_fine = |t_coarse - t_fine| / (r^q - 1); an
+    observed order q >= p - margin bounds it by this factor times the order-p estimate
+    |t_coarse - t_fine| / (r^p - 1): (r^p - 1) / (r^(p - margin) - 1), e.g. 1.455 for
+    p = 2 at r = 4 and 1.269 for p = 2 at r = 2.
+
+    >>> round(richardson_factor(2.0, 4.0), 3)
+    1.455
+    """
+    return (ratio**order - 1) / (ratio ** (order - margin) - 1)
+
+
 #: dt ranges (ms) where each method is in its asymptotic regime on the upstroke window.
 ORDER_DTS_MS = {
     "euler": tuple(2.0**-k for k in range(7, 12)),

@@ -17,12 +17,14 @@ peak).
 Which simulator can express which preset
 ----------------------------------------
 ========  ===================================================================
-NEURON    all presets: built-in ``hh`` for ``neuron_hh``; a generated NMODL
-          mechanism (compiled once with ``nrnivmodl``, cached) for the rest
+NEURON    every model, any channels: built-in ``hh`` for ``neuron_hh``; a
+          generated NMODL mechanism (:func:`hh_brian.render.nmodl.nmodl_mechanism`,
+          compiled once with ``nrnivmodl``, cached) for the rest
 NEST      ``neuron_hh`` and ``hh1952`` (``hh_psc_alpha``, only at phi = 1),
           ``traub_miles`` (``hh_cond_exp_traub``); the rest raise
           :class:`SimulatorCannotExpress`
-MOOSE     all presets, through tabulated gates (GENESIS-style HHGate tables)
+MOOSE     the squid-structure models, through tabulated gates (GENESIS-style
+          HHGate tables)
 ========  ===================================================================
 """
 

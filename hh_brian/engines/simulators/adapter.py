@@ -8,6 +8,8 @@ External simulators record the membrane potential only (no gates).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from brian2 import cm, ms, mV, uA
 
@@ -20,13 +22,20 @@ from hh_brian.models.currents import current_density
 class SimulatorEngine:
     """A registered engine backed by an external simulator's Python package."""
 
-    def __init__(self, name: str, methods: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        name: str,
+        methods: tuple[str, ...],
+        problem: Callable[[object], str | None] = squid_structure_problem,
+    ) -> None:
         self.name = name
         self.methods = methods
+        self._problem = problem
 
     @property
     def package(self) -> str:
-        """The Python package the simulator needs (read from the simulators' table)."""
+        """The Python package the simulator needs, read from :data:`SIMULATORS` each time
+        (so that the table, not a copy taken at import, decides availability)."""
         return SIMULATORS[self.name][1]
 
     @property
@@ -34,7 +43,9 @@ class SimulatorEngine:
         return f"pip install '{SIMULATORS[self.name][2]}' (or hh-brian[simulators])"
 
     def cannot_express(self, model) -> str | None:
-        return squid_structure_problem(model)
+        """Why the simulator cannot run *model* (NEST, MOOSE: anything but the squid
+        structure; NEURON: only what NMODL cannot print), or ``None``."""
+        return self._problem(model)
 
     def run(self, model, *, current, duration, dt, method=None, **options) -> Trace:
         problem = self.cannot_express(model)

@@ -137,10 +137,6 @@ class CellModel:
             raise ValueError(f"{self.name}: no resting state; build with cell_model_from_preset")
         return dict(self.rest)
 
-    def nmodl_rate(self, name: str) -> str:
-        """The rate as NMODL text (fully parenthesised, ``^`` for powers), without phi."""
-        return to_nmodl(self.rate_text[name])
-
 
 # --------------------------------------------------------------------------------------
 # Brian2 rate text -> plain (mV, ms) text
@@ -208,7 +204,7 @@ def _quantity_in(q, unit, name: str) -> float:
 
 
 def squid_structure_problem(model) -> str | None:
-    """Why *model* is not the Hodgkin-Huxley structure the external simulators take
+    """Why *model* is not the Hodgkin-Huxley structure NEST and MOOSE take
     (Na with m^3 h, K with n^4, a leak L, alpha/beta gates, one q10), or ``None``."""
     want = {"Na": (("m", 3), ("h", 1)), "K": (("n", 4),), "L": ()}
     have = {ch.name: tuple((g.name, g.exponent) for g in ch.gates) for ch in model.channels}
@@ -218,9 +214,9 @@ def squid_structure_problem(model) -> str | None:
             for k, v in have.items()
         )
         return (
-            f"model {model.name!r} has channels {shown}; the NEURON, NEST and MOOSE backends "
-            "take only the squid structure Na(m^3 h), K(n^4), L (Brian2 and the reference "
-            "engine run any channels)"
+            f"model {model.name!r} has channels {shown}; the NEST and MOOSE backends take "
+            "only the squid structure Na(m^3 h), K(n^4), L (Brian2, the reference engine "
+            "and NEURON run any channels)"
         )
     if any(g.form != "rates" for g in model.gates):
         return f"model {model.name!r} has gates not in alpha/beta form"
@@ -309,36 +305,6 @@ def _rest_guess(preset, hh1952: bool) -> float:
         return -65.0
     value = float(guess / mV)
     return V_REF_HH1952_MV - value if hh1952 else value
-
-
-_NMODL_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "^"}
-
-
-def to_nmodl(text: str) -> str:
-    """Python arithmetic text -> NMODL text, every operation in parentheses.
-
-    >>> to_nmodl("0.82 * exp(--0.04 * v)")
-    '(0.82*exp(((-(-0.04))*v)))'
-    """
-
-    def emit(node: ast.AST) -> str:
-        if isinstance(node, ast.Expression):
-            return emit(node.body)
-        if isinstance(node, ast.BinOp):
-            return f"({emit(node.left)}{_NMODL_OPS[type(node.op)]}{emit(node.right)})"
-        if isinstance(node, ast.UnaryOp):
-            inner = emit(node.operand)
-            return f"(-{inner})" if isinstance(node.op, ast.USub) else inner
-        if isinstance(node, ast.Call):
-            return f"{node.func.id}({', '.join(emit(a) for a in node.args)})"
-        if isinstance(node, ast.Name):
-            return node.id
-        if isinstance(node, ast.Constant):
-            value = float(node.value)
-            return f"({value!r})" if value < 0 else repr(value)
-        raise ValueError(f"cannot render {ast.dump(node)} in NMODL")
-
-    return emit(ast.parse(text, mode="eval"))
 
 
 def current_nA(model: CellModel, current_density_uA_cm2: float) -> float:

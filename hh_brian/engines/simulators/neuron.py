@@ -1,33 +1,44 @@
-"""NEURON backend: one section, nseg = 1, fixed step.
+"""NEURON backend: one section, nseg = 1, fixed step, any hh-brian cell model.
 
 Mapping (units in brackets):
 
-- area A [µm²] = preset's area or 100 µm²; ``L = diam = sqrt(A/π)`` so the
+- area A [µm²] = the model's area or 100 µm²; ``L = diam = sqrt(A/π)`` so the
   lateral area π·diam·L equals A;
-- ``cm`` [µF/cm²] = C_m; ``gnabar, gkbar, gl`` [S/cm²] = g [mS/cm²]·1e-3;
-  ``ena, ek, el`` [mV]; ``h.celsius`` [°C] = preset's celsius;
-- ``IClamp.amp`` [nA] = J [µA/cm²] · A [cm²] · 1e3, ``del = 0``, on throughout.
+- ``cm`` [µF/cm²] = C_m; ``h.celsius`` [°C] = the model's celsius;
+- every channel, gate and reversal potential through the generated density
+  mechanism of :func:`hh_brian.render.nmodl.nmodl_mechanism` (g in S/cm², E in
+  mV modern, gates in NEURON's modern v mapped into the model's convention);
+- ``IClamp.amp`` [nA] = J [µA/cm²] · A [cm²] · 1e3, ``del = 0``, on throughout;
+- initial state: hh-brian's resting state
+  (:func:`hh_brian.models.kinetics.resting_state`), v mapped to modern, passed to
+  ``finitialize``; the mechanism's INITIAL block puts every gate at its steady
+  state at that v, which is how hh-brian's resting state defines the gates.
 
 ``neuron_hh`` uses the built-in ``hh`` with ``h.usetable_hh = 0`` (exact
-rates, not 1 mV tables); other presets use a generated NMODL mechanism
-(:mod:`.nmodl`).  ``secondorder = 0`` is implicit Euler, ``2`` is
-Crank–Nicolson (second order in v; gates staggered by dt/2).
+rates, not 1 mV tables) unless ``mechanism="generated"``; every other model
+uses its generated mechanism, compiled once with ``nrnivmodl`` and cached.
+``secondorder = 0`` is implicit Euler, ``2`` is Crank–Nicolson (second order
+in v; gates staggered by dt/2).
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterable
 
 import numpy as np
+from brian2 import mV
 
 from hh_brian.engines.simulators import SimulatorTrace, require
-from hh_brian.engines.simulators.cell import CellModel, cell_model_from_preset, current_nA
+from hh_brian.engines.simulators.cell import (
+    CellModel,
+    cell_model_from_preset,
+    squid_structure_problem,
+)
 from hh_brian.engines.simulators.common import spike_times
 
 SCHEMES = {0: "implicit (backward) Euler, fixed step", 2: "Crank-Nicolson, fixed step"}
-
-_loaded: set[str] = set()
 
 
 def builtin_hh_fits(model: CellModel) -> bool:
@@ -35,11 +46,141 @@ def builtin_hh_fits(model: CellModel) -> bool:
     return model.kinetics == "neuron_hh" and model.q10 == 3.0 and model.celsius_ref == 6.3
 
 
+def _builtin_hh_model(preset) -> CellModel | None:
+    """The squid float model of *preset* if NEURON's built-in ``hh`` expresses it."""
+    if squid_structure_problem(preset) is not None:
+        return None
+    model = cell_model_from_preset(preset)
+    return model if builtin_hh_fits(model) else None
+
+
 def _h():
     require("neuron", "neuron==9.0.2", "neuron")
     from neuron import h
 
     return h
+
+
+def nmodl_problem(model) -> str | None:
+    """Why NEURON cannot run *model* (NMODL cannot print it), or ``None``: any channels
+    and gate forms are fine."""
+    from hh_brian.engines.simulators import SimulatorCannotExpress
+    from hh_brian.render.nmodl import nmodl_mechanism
+
+    try:
+        nmodl_mechanism(model)
+    except SimulatorCannotExpress as exc:
+        return str(exc)
+    return None
+
+
+def mechanism_names() -> set[str]:
+    """Names of every density mechanism NEURON has loaded (built-in and compiled)."""
+    h = _h()
+    types = h.MechanismType(0)
+    name = h.ref("")
+    found = set()
+    for index in range(int(types.count())):
+        types.select(index)
+        types.selected(name)
+        found.add(name[0])
+    return found
+
+
+def load_mechanisms(models: Iterable) -> list[str]:
+    """Make the generated mechanisms of *models* available in NEURON; return their suffixes.
+
+    The mechanisms NEURON does not have yet are compiled together (one ``nrnivmodl``
+    run, cached) and loaded as one library; a mechanism already loaded, from this or
+    any earlier library, is never loaded twice (NEURON refuses a duplicate name).
+    """
+    from hh_brian.render.nmodl import nmodl_mechanism
+    from hh_brian.render.nmodl_build import compile_texts
+
+    _h()
+    import neuron
+
+    printed = [nmodl_mechanism(model) for model in models]
+    have = mechanism_names()
+    missing = {suffix: text for suffix, text in printed if suffix not in have}
+    if missing:
+        directory = compile_texts(missing)
+        neuron.load_mechanisms(str(directory), warn_if_already_loaded=False)
+    return [suffix for suffix, _ in printed]
+
+
+def _mechanism(preset, mechanism: str) -> tuple[str, CellModel | None, list[str]]:
+    """(suffix, squid float model for built-in hh or None, notes)."""
+    if mechanism not in ("auto", "hh", "generated"):
+        raise ValueError(f"mechanism must be 'auto', 'hh' or 'generated', got {mechanism!r}")
+    builtin = _builtin_hh_model(preset) if mechanism != "generated" else None
+    if mechanism == "hh" and builtin is None:
+        raise ValueError(f"NEURON's hh cannot express model {preset.name!r}; use 'generated'")
+    notes = []
+    if preset.convention.name == "hh1952":
+        notes.append("hh1952 model run in the modern map V = -65 mV - V_HH inside NEURON.")
+    if builtin is not None:
+        notes.append("built-in hh mechanism, rate tables off (usetable_hh = 0)")
+        return "hh", builtin, notes
+    (suffix,) = load_mechanisms([preset])
+    notes.append(f"generated NMODL mechanism {suffix} (cnexp), channels and rates from the model")
+    return suffix, None, notes
+
+
+def _build(h, preset, suffix: str, builtin: CellModel | None, current_density_uA_cm2: float):
+    """One section with the mechanism and an IClamp; returns (section, segment, clamp)."""
+    from hh_brian.render.nmodl import area_um2, capacitance_uF_cm2
+
+    area = area_um2(preset)
+    sec = h.Section(name="soma")
+    sec.L = sec.diam = math.sqrt(area / math.pi)
+    sec.nseg = 1
+    sec.cm = capacitance_uF_cm2(preset)
+    sec.insert(suffix)
+    seg = sec(0.5)
+    if builtin is not None:
+        mech = seg.hh
+        mech.gnabar, mech.gkbar = builtin.g_Na * 1e-3, builtin.g_K * 1e-3
+        mech.gl, mech.el = builtin.g_L * 1e-3, builtin.E_L
+        sec.ena, sec.ek = builtin.E_Na, builtin.E_K
+        h.usetable_hh = 0
+    stim = h.IClamp(seg)
+    stim.delay = 0.0
+    stim.dur = 1e9
+    stim.amp = current_density_uA_cm2 * area * 1e-8 * 1e3  # µA/cm² · cm² -> nA
+    h.celsius = preset.celsius
+    return sec, seg, stim
+
+
+def initial_v_mV(preset) -> float:
+    """hh-brian's resting potential of *preset*, modern convention (mV)."""
+    from hh_brian.models.kinetics import resting_state
+
+    v = resting_state(preset)["v"]
+    return float(preset.convention.to_modern(v) / mV)
+
+
+def initial_gates(preset, mechanism: str = "auto") -> dict[str, float]:
+    """Every gate of *preset* in NEURON right after ``finitialize`` at the resting v."""
+    h = _h()
+    suffix, builtin, _ = _mechanism(preset, mechanism)
+    sec, seg, stim = _build(h, preset, suffix, builtin, 0.0)
+    try:
+        h.finitialize(initial_v_mV(preset))
+        mech = getattr(seg, suffix)
+        out = {"v": seg.v}
+        for gate in preset.gates:
+            name = gate.name if builtin is not None else _state_name(gate.name)
+            out[gate.name] = getattr(mech, name)
+        return out
+    finally:
+        del stim, sec  # free the section now (NEURON keeps it while referenced)
+
+
+def _state_name(gate: str) -> str:
+    from hh_brian.render.nmodl import NMODL_RESERVED
+
+    return f"{gate}_gate" if gate in NMODL_RESERVED else gate
 
 
 def run(
@@ -51,64 +192,26 @@ def run(
     v_threshold_mV: float = -20.0,
     secondorder: int = 2,
     mechanism: str = "auto",
-    model: CellModel | None = None,
 ) -> SimulatorTrace:
-    """Run *preset* in NEURON.
+    """Run the hh-brian cell model *preset* (any channels) in NEURON.
 
     ``mechanism``: "auto" (built-in ``hh`` where it fits, else generated),
-    "hh" or "generated".  ``model`` overrides the converted preset (tests).
+    "hh" or "generated".
     """
     if secondorder not in SCHEMES:
         raise ValueError(f"secondorder must be 0 or 2, got {secondorder}")
     h = _h()
-    import neuron
-
-    model = model or cell_model_from_preset(preset)
-    notes = []
-    if model.convention == "hh1952":
-        notes.append("hh1952 preset run in the modern map V = -65 mV - V_HH inside NEURON.")
-    use_hh = mechanism == "hh" or (mechanism == "auto" and builtin_hh_fits(model))
-    if mechanism == "hh" and not builtin_hh_fits(model):
-        raise ValueError(f"NEURON's hh cannot express preset {model.name!r}; use 'generated'")
-    if not use_hh:
-        from hh_brian.render.nmodl import compile_mechanism
-
-        suffix, directory = compile_mechanism(model)
-        if suffix not in _loaded:
-            neuron.load_mechanisms(str(directory), warn_if_already_loaded=False)
-            _loaded.add(suffix)
-        notes.append(f"generated NMODL mechanism {suffix} (cnexp), rates from the preset")
-    else:
-        suffix = "hh"
-        notes.append("built-in hh mechanism, rate tables off (usetable_hh = 0)")
-
-    state = model.resting_state()
-    sec = h.Section(name="soma")
+    suffix, builtin, notes = _mechanism(preset, mechanism)
+    v0 = initial_v_mV(preset)
+    sec, seg, stim = _build(h, preset, suffix, builtin, current_density_uA_cm2)
     try:
-        diam = math.sqrt(model.area_um2 / math.pi)
-        sec.L = sec.diam = diam
-        sec.nseg = 1
-        sec.cm = model.C_m
-        sec.insert(suffix)
-        seg = sec(0.5)
-        mech = getattr(seg, suffix)
-        mech.gnabar, mech.gkbar, mech.gl = model.g_Na * 1e-3, model.g_K * 1e-3, model.g_L * 1e-3
-        mech.el = model.E_L
-        sec.ena, sec.ek = model.E_Na, model.E_K
-        if use_hh:
-            h.usetable_hh = 0
-        stim = h.IClamp(seg)
-        stim.delay = 0.0
-        stim.dur = 1e9
-        stim.amp = current_nA(model, current_density_uA_cm2)
-        h.celsius = model.celsius
         h.dt = dt_ms
         h.secondorder = secondorder
         h.CVode().active(0)
         v_rec = h.Vector().record(seg._ref_v)
         t_rec = h.Vector().record(h._ref_t)
         n_steps = int(round(duration_ms / dt_ms))
-        h.finitialize(state["v"])
+        h.finitialize(v0)
         start = time.perf_counter()
         for _ in range(n_steps):
             h.fadvance()
@@ -116,11 +219,10 @@ def run(
         t = np.array(t_rec)
         v = np.array(v_rec)
     finally:
-        stim = None
-        sec = None
+        del stim, sec  # free the section now (NEURON keeps it while referenced)
     return SimulatorTrace(
         simulator="neuron",
-        preset=model.name,
+        preset=preset.name,
         dt_ms=dt_ms,
         t_ms=t,
         v_mV=v,
