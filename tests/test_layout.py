@@ -50,8 +50,6 @@ LINE_LIMIT = 400
 OVER_LIMIT = {
     "hh_brian.core.expressions": "bounded parsing and evaluation; the bounded check could "
     "move to its own module",
-    "hh_brian.core.symbolic": "parse once, three printers and the singularity search; the "
-    "printers could each be a module",
     "hh_brian.models.modelfile": "reading and writing model files; the writer could move out",
     "hh_brian.models.synapses": "presets, Brian2 rendering and .eqs files of synapses; the "
     "rendering could move to render/ (not cheap: equation files and tests name it)",

@@ -16,7 +16,7 @@ from brian2 import Quantity, TimedArray, cm, get_dimensions, ms, msiemens, mV, s
 
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError
 from hh_brian.core.expressions import names_in
-from hh_brian.core.symbolic import parse_expression
+from hh_brian.core.parsed_expression import parse_expression
 from hh_brian.core.timegrid import check_time_step
 from hh_brian.engines.reference import (
     KINETICS,
