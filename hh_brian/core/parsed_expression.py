@@ -1,7 +1,7 @@
 """One parse of a rate expression, printed three ways: Brian2 text, NumPy, NMODL.
 
 A rate expression such as ``'0.1/ms/exprel(-(v + 55*mV)/(10*mV))'`` is checked
-by :func:`hh_brian.core.expressions.bounded_parse` (bounded length, depth,
+by :func:`hh_brian.core.bounded.bounded_parse` (bounded length, depth,
 names and exponents), then parsed once by Brian2's own parser
 (:func:`brian2.parsing.sympytools.str_to_sympy`) into a SymPy expression in
 which units are plain symbols (``mV``, ``ms``) and ``exprel`` is an inert
@@ -35,9 +35,10 @@ import sympy
 from brian2 import Quantity, Unit, ms, mV
 from brian2.parsing.sympytools import str_to_sympy, sympy_to_str
 
+from hh_brian.core.bounded import UNIT_NAMESPACE, bounded_parse
 from hh_brian.core.errors import HHBrianInputError
 from hh_brian.core.exprel import INERT_EXPREL, SYMPY_EXPREL, exprel
-from hh_brian.core.expressions import UNIT_NAMESPACE, bounded_parse, check_dimensions, evaluate
+from hh_brian.core.expressions import check_dimensions, evaluate
 from hh_brian.core.nmodl_printer import NmodlPrinter
 
 #: The name ``exprel`` is renamed to this before Brian2's parser sees the text.
@@ -222,7 +223,7 @@ def lambdify(x: sympy.Symbol, numeric: sympy.Expr) -> Callable[[np.ndarray], np.
 def to_sympy(text: str) -> sympy.Expr:
     """Brian2's ``str_to_sympy`` of *text*, with ``exprel`` kept as :data:`INERT_EXPREL`.
 
-    Only for text that passed :func:`~hh_brian.core.expressions.bounded_parse`.
+    Only for text that passed :func:`~hh_brian.core.bounded.bounded_parse`.
     """
     renamed = re.sub(r"\bexprel\b", _EXPREL_PLACEHOLDER, text)
     placeholder = sympy.Function(_EXPREL_PLACEHOLDER)
@@ -267,7 +268,7 @@ def parse_expression(
     Raises
     ------
     HHBrianInputError
-        Everything :func:`~hh_brian.core.expressions.bounded_parse` refuses,
+        Everything :func:`~hh_brian.core.bounded.bounded_parse` refuses,
         and constants that overflow a float (e.g. ``exp(1e300)``).
     """
     allowed = set(allowed_names)
