@@ -52,7 +52,6 @@ OVER_LIMIT = {
     "rendering could move to render/ (not cheap: equation files and tests name it)",
     "hh_brian.models.stimuli": "one class per stimulus kind; splitting scatters one vocabulary",
     "hh_brian.analysis.fi_curve": "one protocol and its result class (CSV, summary)",
-    "hh_brian.compare.crossval": "the three cross-validation checks and their result types",
 }
 
 
