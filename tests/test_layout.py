@@ -51,7 +51,6 @@ OVER_LIMIT = {
     "hh_brian.models.synapses": "presets, Brian2 rendering and .eqs files of synapses; the "
     "rendering could move to render/ (not cheap: equation files and tests name it)",
     "hh_brian.models.stimuli": "one class per stimulus kind; splitting scatters one vocabulary",
-    "hh_brian.analysis.fi_curve": "one protocol and its result class (CSV, summary)",
 }
 
 

@@ -230,7 +230,7 @@ def plot_fi(fi, path: str | Path) -> Path:
 
     Parameters
     ----------
-    fi : hh_brian.analysis.fi_curve.FICurve
+    fi : hh_brian.analysis.fi_result.FICurve
     path : str or Path
     """
     from brian2 import Hz
