@@ -50,7 +50,6 @@ LINE_LIMIT = 400
 OVER_LIMIT = {
     "hh_brian.models.synapses": "presets, Brian2 rendering and .eqs files of synapses; the "
     "rendering could move to render/ (not cheap: equation files and tests name it)",
-    "hh_brian.models.stimuli": "one class per stimulus kind; splitting scatters one vocabulary",
 }
 
 
