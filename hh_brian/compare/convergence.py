@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import Quantity, ms
 
-from hh_brian.compare.crossval import GOLD_FLOOR_MV
+from hh_brian.compare.observed_order import GOLD_FLOOR_MV
 
 #: Slopes between neighbouring dts of an asymptotic fit agree within this.
 LOCAL_SLOPE_SPREAD = 0.5

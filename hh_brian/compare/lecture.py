@@ -2,7 +2,7 @@
 
 The protocol (lecture 7, "Results from some example protocol"): ``T = 1000`` ms,
 ``dt = 0.1`` ms, the correlated random input built from seed 123
-(:class:`hh_brian.models.stimuli.CorrelatedNoise`), the initial condition
+(:class:`hh_brian.models.stimulus_kinds.CorrelatedNoise`), the initial condition
 ``y0 = (-65 mV, 0.318, 0.053, 0.596)`` and the ``HodgkinHuxley`` class defaults
 (built-in model ``lecture07_class_defaults``: Dayan & Abbott with
 ``c_m = 0.1 uF/mm^2``, ten times the book's value).
@@ -25,7 +25,7 @@ from brian2 import Quantity, ms, mV
 from hh_brian.engines.brian2.simulate import SimulationResult, simulate
 from hh_brian.engines.reference_bridge import simulate_reference
 from hh_brian.models.presets import Preset, get_preset
-from hh_brian.models.stimuli import CorrelatedNoise
+from hh_brian.models.stimulus_kinds import CorrelatedNoise
 
 DURATION = 1000 * ms
 DT = 0.1 * ms

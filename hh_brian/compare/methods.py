@@ -25,7 +25,7 @@ that did not blow up (Dayan & Abbott 2001, section 5.6, and Brian2's state-updat
 documentation for the schemes; diffrax's test-suite practice for measuring it):
 
 - **V**: max |V - V_gold| on the window from rest to 1 ms past the gold
-  solution's first spike (:func:`hh_brian.compare.crossval.order_window_ms`, capped at
+  solution's first spike (:func:`hh_brian.compare.crossval_gold.order_window_ms`, capped at
   the duration).  Over a whole repetitively firing run the voltage error
   saturates at the spike height once spike times shift, so the whole-run
   error measures no order.
@@ -39,7 +39,7 @@ cannot be checked), slopes between neighbouring dts differing by more than
 ``LOCAL_SLOPE_SPREAD``, or errors above ``SATURATION_FRACTION`` of their scale
 (the gold's voltage swing on the window; the shortest gold inter-spike
 interval).  Errors at the gold solution's own accuracy
-(:data:`hh_brian.compare.crossval.GOLD_FLOOR_MV`) are left out of the fit.
+(:data:`hh_brian.compare.observed_order.GOLD_FLOOR_MV`) are left out of the fit.
 
 Input checks, the engine runs and their scored rows are in :mod:`hh_brian.compare.runs`,
 gold solution and spike pairing in :mod:`hh_brian.compare.scoring`, the order fit in
@@ -64,7 +64,8 @@ from hh_brian.compare.convergence import (
     OrderFit,
     fit_order,
 )
-from hh_brian.compare.crossval import GOLD_FLOOR_MV, order_window_ms
+from hh_brian.compare.crossval_gold import order_window_ms
+from hh_brian.compare.observed_order import GOLD_FLOOR_MV
 from hh_brian.compare.runs import (
     ALL_METHODS,
     CSV_COLUMNS,

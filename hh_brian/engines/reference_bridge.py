@@ -14,9 +14,9 @@ from collections.abc import Callable
 import numpy as np
 from brian2 import Quantity, TimedArray, cm, get_dimensions, ms, msiemens, mV, siemens, uA, uF
 
+from hh_brian.core.bounded import names_in
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError
-from hh_brian.core.expressions import names_in
-from hh_brian.core.symbolic import parse_expression
+from hh_brian.core.parsed_expression import parse_expression
 from hh_brian.core.timegrid import check_time_step
 from hh_brian.engines.reference import (
     KINETICS,

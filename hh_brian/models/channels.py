@@ -56,7 +56,7 @@ def check_identifier(name: str, what: str) -> str:
     >>> check_identifier("m", "gate")
     'm'
     """
-    from hh_brian.core.expressions import UNIT_NAMESPACE
+    from hh_brian.core.bounded import UNIT_NAMESPACE
 
     if not isinstance(name, str) or not _IDENTIFIER.match(name) or keyword.iskeyword(name):
         raise HHBrianInputError(

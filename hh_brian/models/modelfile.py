@@ -35,6 +35,9 @@ hand-written NumPy rates of a built-in squid model), a structured
 ``citation`` table (``authors, year, title, source, doi, url``) and a
 ``description`` per channel.
 
+Model files are written by :func:`~hh_brian.models.modelfile_writer.model_to_toml`
+(re-exported here).
+
 Every error names the file, the key, what was expected and an example.
 """
 
@@ -52,9 +55,9 @@ from hh_brian.core.expressions import evaluate
 from hh_brian.models.cell import CellModel
 from hh_brian.models.channels import FORM_KEYS, INF_TAU, INSTANTANEOUS, RATES, Channel, Gate
 from hh_brian.models.citation import Citation
+from hh_brian.models.modelfile_writer import model_to_toml
 from hh_brian.models.validation import (
     check_model,
-    display_value,
     expression_example,
     validate_parameter,
 )
@@ -376,76 +379,6 @@ def _read_gate(r: _Reader, key: str, name: str, exponent: int, data: Mapping) ->
             )
         expressions[k] = text.strip()
     return Gate(name=name, exponent=exponent, form=form, expressions=expressions)
-
-
-# ---------------------------------------------------------------------------
-# Writing
-# ---------------------------------------------------------------------------
-
-
-def _q(value: object, length_unit: str) -> str:
-    return '"' + display_value(value, length_unit, digits=17).replace('"', "") + '"'
-
-
-def _s(text: str) -> str:
-    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def model_to_toml(model: CellModel) -> str:
-    """The model as model-file text that :func:`model_from_toml` reads back equal."""
-    lu = model.length_unit
-    out = ["[model]", f"name = {_s(model.name)}", f"title = {_s(model.title)}"]
-    out.append(f"convention = {_s(model.convention.name)}")
-    c = model.citation
-    if c.text is not None:
-        out.append(f"citation = {_s(c.text)}")
-    else:
-        fields = [
-            f"authors = {_s(c.authors)}",
-            f"year = {c.year}",
-            f"title = {_s(c.title)}",
-            f"source = {_s(c.source)}",
-        ]
-        fields += [f"{k} = {_s(getattr(c, k))}" for k in ("doi", "url") if getattr(c, k)]
-        out.append("citation = { " + ", ".join(fields) + " }")
-    if model.notes:
-        out.append("notes = [")
-        out += [f"    {_s(n)}," for n in model.notes]
-        out.append("]")
-    out.append(f"length_unit = {_s(lu)}")
-    if model.numpy_twin:
-        out.append(f"numpy_twin = {_s(model.numpy_twin)}")
-    out += ["", "[membrane]", f"C_m = {_q(model.C_m, lu)}"]
-    if model.area is not None:
-        out.append(f"area = {_q(model.area, lu)}")
-    out.append(f"celsius = {model.celsius!r}")
-    out.append(f"V_spike = {_q(model.V_spike, lu)}")
-    out.append(f"v_rest_guess = {_q(model.v_rest_guess, lu)}")
-    if model.constants:
-        out += ["", "[parameters]"]
-        for name, value in model.constants.items():
-            meaning = model.meanings.get(name)
-            if meaning:
-                out.append(f"{name} = {{ value = {_q(value, lu)}, meaning = {_s(meaning)} }}")
-            else:
-                out.append(f"{name} = {_q(value, lu)}")
-    for ch in model.channels:
-        out += ["", f"[channels.{ch.name}]"]
-        if ch.description:
-            out.append(f"description = {_s(ch.description)}")
-        out += [f"g = {_q(ch.g, lu)}", f"E = {_q(ch.E, lu)}"]
-        if ch.gates:
-            out.append(
-                "gates = { " + ", ".join(f"{g.name} = {g.exponent}" for g in ch.gates) + " }"
-            )
-        if ch.q10 is not None:
-            out += [f"q10 = {ch.q10!r}", f"celsius_ref = {ch.celsius_ref!r}"]
-        for gate in ch.gates:
-            out.append(f"[channels.{ch.name}.{gate.name}]")
-            out += [f"{k} = {_s(v)}" for k, v in gate.expressions.items()]
-            if gate.form == INSTANTANEOUS:
-                out.append("instantaneous = true")
-    return "\n".join(out) + "\n"
 
 
 __all__ = ["MAX_FILE_BYTES", "load_model_file", "model_from_toml", "model_to_toml"]

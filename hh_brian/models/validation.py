@@ -184,7 +184,8 @@ def _check_singularities(
 ) -> None:
     """Refuse a 0/0 or a pole anywhere in -150..+100 mV (modern), found symbolically: the
     zeros of the expression's denominators, not a grid (a 0/0 at -54.5 mV is caught)."""
-    from hh_brian.core.symbolic import check_singularities, parse_expression
+    from hh_brian.core.parsed_expression import parse_expression
+    from hh_brian.core.singularities import check_singularities
 
     parsed = parse_expression(text, allowed_names={*constants, "v"}, what=what, example=example)
     ends = sorted(float(convention.from_modern(x * mV) / mV) for x in (-150.0, 100.0))

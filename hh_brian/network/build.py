@@ -38,7 +38,8 @@ from hh_brian.engines.brian2.fastpath import (
 )
 from hh_brian.engines.brian2.settings import brian2_settings
 from hh_brian.models.kinetics import resting_state
-from hh_brian.models.synapses import EXPONENTIAL, render_synapses, state_variables
+from hh_brian.models.synapse_equations import render_synapses, state_variables
+from hh_brian.models.synapse_preset import EXPONENTIAL
 from hh_brian.network.spec import (
     DEFAULT_MEMORY_LIMIT,
     Connection,

@@ -31,7 +31,7 @@ from brian2 import Quantity, ms, mV, nS, second
 
 from hh_brian.core.errors import HHBrianInputError
 from hh_brian.models.presets import get_preset
-from hh_brian.models.synapses import COBAHH_EXC, COBAHH_INH
+from hh_brian.models.synapse_library import COBAHH_EXC, COBAHH_INH
 from hh_brian.network.build import run_network
 from hh_brian.network.spec import (
     DEFAULT_MEMORY_LIMIT,

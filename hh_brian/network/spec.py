@@ -18,7 +18,7 @@ from brian2 import Hz, Quantity, ms, second, siemens
 from hh_brian.core.errors import HHBrianInputError
 from hh_brian.core.expressions import check_dimensions
 from hh_brian.models.presets import Preset
-from hh_brian.models.synapses import EXPONENTIAL, SynapsePreset
+from hh_brian.models.synapse_preset import EXPONENTIAL, SynapsePreset
 
 METHODS = ("exponential_euler", "rk4", "euler")
 #: Default ceiling on the monitors' estimated memory (bytes); raise it per run.

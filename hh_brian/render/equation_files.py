@@ -33,7 +33,7 @@ SYNAPSE_FOLDER = "synapses"
 def write_equation_files(folder: str | Path) -> list[Path]:
     """(Re)write the rendered equations of every built-in neuron preset into *folder*
     and of every synapse preset into ``folder/synapses/``."""
-    from hh_brian.models.synapses import expected_synapse_files
+    from hh_brian.models.synapse_equations import expected_synapse_files
 
     folder = Path(folder)
     if not folder.is_dir():

@@ -57,7 +57,7 @@ def plot_trace(
         Row of the recorded traces to show.
     current_label : str
         Describes the stimulus in the title.
-    stimulus : hh_brian.models.stimuli.Stimulus, optional
+    stimulus : hh_brian.models.stimulus_kinds.Stimulus, optional
         Adds a third panel with the injected current; defaults to
         ``result.stimulus`` or ``result.info["stimulus"]`` when the result
         carries one.
@@ -135,7 +135,7 @@ def _current_as_stimulus(current, result):
     from brian2 import Quantity
 
     from hh_brian.core.errors import HHBrianInputError
-    from hh_brian.models.stimuli import Constant, Sampled
+    from hh_brian.models.stimulus_kinds import Constant, Sampled
 
     values = Quantity(current)
     if values.ndim == 0:
@@ -230,7 +230,7 @@ def plot_fi(fi, path: str | Path) -> Path:
 
     Parameters
     ----------
-    fi : hh_brian.analysis.fi_curve.FICurve
+    fi : hh_brian.analysis.fi_result.FICurve
     path : str or Path
     """
     from brian2 import Hz

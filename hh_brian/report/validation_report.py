@@ -1,4 +1,4 @@
-"""Text, Markdown and figures for a :class:`~hh_brian.compare.crossval.CrossValidation`."""
+"""Text, Markdown and figures for a :class:`~hh_brian.compare.crossval_results.CrossValidation`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 from brian2 import ms, mV
 
-from hh_brian.compare.crossval import EPS, KAPPA, ORDER_MARGIN, CrossValidation
+from hh_brian.compare.crossval import EPS, KAPPA
+from hh_brian.compare.crossval_results import ORDER_MARGIN, CrossValidation
 
 
 def _verdict(passed: bool) -> str:

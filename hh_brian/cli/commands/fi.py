@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from contextlib import nullcontext
 
-    from hh_brian.analysis.fi_curve import check_measurement
+    from hh_brian.analysis.fi_protocol import check_measurement
     from hh_brian.cli.runner import parse_time
     from hh_brian.core.expressions import evaluate
     from hh_brian.core.output import PLOT_SUFFIXES, atomic_path, check_output_path

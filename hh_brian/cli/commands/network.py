@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _synapses(args: argparse.Namespace) -> int:
-    from hh_brian.models.synapses import expected_synapse_files, write_synapse_files
+    from hh_brian.models.synapse_equations import expected_synapse_files, write_synapse_files
 
     if args.write:
         with naming_flags(folder="--write"):
