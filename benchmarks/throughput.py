@@ -15,7 +15,7 @@ do not interfere):
   which is checked every 100 steps here.
 * ``brian2_cython_stock`` / ``brian2_cython_fast``: runtime mode, stock
   Brian2 or hh-brian's default fast path (:mod:`hh_brian.engines.brian2.fastpath`:
-  ``FastCythonCodeObject`` as the group's ``codeobj_class``); ``net.run`` wall
+  ``runtime_codeobj_class("cython")`` as the group's ``codeobj_class``); ``net.run`` wall
   time after a warm-up run of one step that triggers the compilation and a
   ``restore()``. This includes Brian2's per-``run()`` overhead (code objects
   are rebuilt: ~0.1-0.2 s), which the step counts below keep small relative
@@ -192,7 +192,7 @@ def worker_cython(method: str, n: int, steps: int, fast: bool, use_render: bool,
     bm, eqs, ns, source = _brian_setup(use_render)
     b2.prefs.codegen.target = "cython"
     b2.defaultclock.dt = bm.DT_MS * b2.ms
-    codeobj_class = fastpath.FastCythonCodeObject if fast else None
+    codeobj_class = fastpath.runtime_codeobj_class("cython", fast)
     group, mon = bm.build_group(n, method, eqs, ns, codeobj_class=codeobj_class)
     net = b2.Network(group, mon)
     net.store()
