@@ -126,7 +126,8 @@ BAD_INPUT = [
     (["--current", "10*mV"], "voltage"),
     (["--current", "1*nA"], "absolute current"),
     (["--method", "heun"], "unknown method"),
-    (["--engine", "nest"], "unknown engine"),
+    (["--engine", "nestt"], "unknown engine"),
+    (["--engine", "neuron", "--set", "g_Na=-1*mS/cm**2"], "positive or zero"),
 ]
 
 

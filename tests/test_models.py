@@ -280,3 +280,13 @@ def test_simulate_refuses_an_engine_that_cannot_express_the_model(capsys, tmp_pa
         capsys, "simulate", str(M_CELL), "--engine", "nest", "--current", "0.4*nA", "--out", out
     )
     assert code == 2 and "squid structure" in err and not out.exists()
+
+
+def test_simulate_refuses_a_model_nest_cannot_express_in_one_line(capsys, tmp_path):
+    """NEST has no model with Dayan & Abbott's beta_m: exit 2, one line, no file."""
+    pytest.importorskip("nest")
+    out = tmp_path / "n.npz"
+    code, _, err = _cli(
+        capsys, "simulate", "dayan_abbott", "--engine", "nest", "--duration", "5*ms", "--out", out
+    )
+    assert code == 2 and err.count("\n") == 1 and not out.exists()

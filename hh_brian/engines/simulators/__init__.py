@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hh_brian.core.errors import HHBrianInputError
+
 INSTALL_HINT = "pip install 'hh-brian[simulators]'"
 
 
@@ -42,8 +44,9 @@ class SimulatorNotInstalled(ImportError):
     """The simulator's Python package is missing; the message says what to install."""
 
 
-class SimulatorCannotExpress(ValueError):
-    """The simulator has no model with this preset's kinetics or parameters."""
+class SimulatorCannotExpress(HHBrianInputError):
+    """The simulator has no model with this preset's kinetics or parameters (bad input for
+    that engine: the CLI reports it in one line with exit status 2)."""
 
 
 @dataclass(frozen=True)
