@@ -46,7 +46,9 @@ def test_model_file_builds_channels_gates_and_forms():
 
 
 @pytest.mark.parametrize("path", [M_CELL, INSTANTANEOUS], ids=["m_current", "instantaneous"])
-@pytest.mark.parametrize("method", ["exponential_euler", "rk4", "euler"])
+@pytest.mark.parametrize(
+    "method", ["exponential_euler", pytest.param("rk4", marks=pytest.mark.slow), "euler"]
+)
 def test_model_file_cells_agree_between_engines_to_roundoff(path, method):
     """Brian2 and the NumPy engine, same scheme, within G * n_steps * kappa * eps * range(V)."""
     model = load_model(str(path))
