@@ -292,3 +292,29 @@ def test_simulate_refuses_a_model_nest_cannot_express_in_one_line(capsys, tmp_pa
         capsys, "simulate", "dayan_abbott", "--engine", "nest", "--duration", "5*ms", "--out", out
     )
     assert code == 2 and err.count("\n") == 1 and not out.exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--help"], ["simulate"], ["render", "no_such_model"], ["fi", "no/such.toml"]],
+    ids=["help", "usage-error", "unknown-model", "missing-file"],
+)
+def test_the_cli_answers_before_loading_brian2(argv):
+    """Help, usage errors and unknown models are answered without importing Brian2."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from hh_brian.cli.main import main\n"
+        "try:\n"
+        f"    status = main({argv!r})\n"
+        "except SystemExit as exit_:\n"
+        "    status = exit_.code\n"
+        "print('STATUS', status, 'brian2' in sys.modules, 'sympy' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    expected = "0" if argv == ["--help"] else "2"
+    assert f"STATUS {expected} False False" in out, out

@@ -68,11 +68,22 @@ def _quiet_brian2() -> None:
     BrianLogger.suppress_name("invalid_values")
 
 
+def _check_model_names(args: argparse.Namespace) -> None:
+    """Refuse an unknown model name or a missing model file before any heavy import."""
+    from hh_brian.models.library import check_model_spec
+
+    names = getattr(args, "presets", None) or [getattr(args, "preset", None)]
+    for name in names:
+        if isinstance(name, str):
+            check_model_spec(name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hh-brian`` command; returns the exit status."""
-    _quiet_brian2()
     try:
         args = build_parser().parse_args(argv)
+        _check_model_names(args)  # unknown models and missing files: no Brian2 import yet
+        _quiet_brian2()  # after parsing: --help and usage errors never load Brian2
         return COMMANDS[args.command].run(args)
     except HHBrianInputError as exc:
         print(f"hh-brian: error: {exc}", file=sys.stderr)

@@ -13,12 +13,14 @@ import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-from brian2 import Quantity, ms, second
+from typing import TYPE_CHECKING
 
 from hh_brian.cli.options import add_set, load_preset, naming_flags
 from hh_brian.cli.registry import EXIT_OK, register
 from hh_brian.core.errors import HHBrianInputError
+
+if TYPE_CHECKING:
+    from brian2 import Quantity
 
 NAME = "compare"
 DEFAULT_METHODS = "exponential_euler,rk4,euler,exponential_euler_tau"
@@ -56,6 +58,8 @@ def split_list(text: str, what: str) -> list[str]:
 
 def parse_time(text: str, what: str, example: str) -> Quantity:
     """A time from Brian2 expression text, e.g. ``'0.01*ms'``; raise with *what* named."""
+    from brian2 import second
+
     from hh_brian.core.expressions import quantity_from_text
 
     return quantity_from_text(text, second, what=what, example=example)
@@ -147,6 +151,8 @@ def run(args: argparse.Namespace) -> int:
     engines = split_list(args.engines, "--engines")
     with naming_flags(methods="--methods", engines="--engines"):
         check_methods(methods, engines)
+    from brian2 import ms
+
     duration = parse_time(args.duration, "--duration", "'100*ms'")
     dts = [parse_time(text, "--dts", "'0.01*ms'") for text in split_list(args.dts, "--dts")]
     with naming_flags(dts="--dts", duration="--duration", target="--target"):

@@ -17,10 +17,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-from brian2 import ms, uA
-from brian2.units import cm
-
 from hh_brian.cli.registry import EXIT_OK, register
 from hh_brian.core.errors import HHBrianInputError
 from hh_brian.core.output import probe_writable, write_text_atomic
@@ -96,6 +92,10 @@ def run_demo(
 
     folder = prepare_folder(out)
     started = time.perf_counter()
+    import numpy as np
+    from brian2 import ms, uA
+    from brian2.units import cm
+
     duration = 200 * ms if fast else 1000 * ms
 
     progress(

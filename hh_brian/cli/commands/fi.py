@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
-
-import numpy as np
-from brian2 import Quantity, get_dimensions
-from brian2.units.fundamentalunits import DIMENSIONLESS
+from typing import TYPE_CHECKING
 
 from hh_brian.cli.options import add_set, load_preset
 from hh_brian.cli.registry import EXIT_OK, register
 from hh_brian.core.errors import HHBrianInputError
+
+if TYPE_CHECKING:
+    from brian2 import Quantity
 
 NAME = "fi"
 _RANGE_EXAMPLE = "'0*uA/cm**2:20*uA/cm**2:0.5*uA/cm**2'"
@@ -48,6 +48,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def parse_range(text: str, preset) -> Quantity:
     """``'START:STOP:STEP'`` (each with current units) -> increasing currents, STOP included."""
+    import numpy as np
+    from brian2 import Quantity, get_dimensions
+    from brian2.units.fundamentalunits import DIMENSIONLESS
+
     from hh_brian.core.expressions import evaluate
     from hh_brian.engines.brian2.simulate import coerce_current
 
