@@ -120,6 +120,37 @@ BAD_FILES = {
         'instantaneous = true\ntau = "608*ms',
         "instantaneous gate takes only inf",
     ),
+    "reserved_current": ("[channels.leak]", "[channels.inj]", "reserved"),
+    "function_gate": (
+        "gates = { p = 1 }\n[channels.m_current.p]",
+        "gates = { rand = 1 }\n[channels.m_current.rand]",
+        "reserved",
+    ),
+    "noise_gate": (
+        "gates = { p = 1 }\n[channels.m_current.p]",
+        "gates = { xi_1 = 1 }\n[channels.m_current.xi_1]",
+        "reserved",
+    ),
+    "q10_nan": ("[channels.kd]\n", "[channels.kd]\nq10 = nan\ncelsius_ref = 30\n", "q10_kd"),
+    "q10_overflow": (
+        "[channels.kd]\n",
+        "[channels.kd]\nq10 = 1e300\ncelsius_ref = 6\n",
+        "temperature factor",
+    ),
+    "hot": ("celsius = 36", "celsius = 1e5", "temperature factor"),
+    "convention_type": ('convention = "modern"', 'convention = ["modern"]', "model.convention"),
+    "parameters_type": ('[parameters]\nV_T = "-56.2*mV"', "parameters = 5\n[x]", "parameters"),
+    "citation_keys": ("citation = ", 'citation = { author = "X" }\nnotes = ', "citation.author"),
+    "notes_type": ("citation = ", "notes = 5\ncitation = ", "model.notes"),
+    "length_unit": ('convention = "modern"', 'convention = "modern"\nlength_unit = "inch"', "cm"),
+    "g_syntax": ('g = "6*mS/cm**2"', 'g = "6*mS/cm**"', "channels.kd.g: cannot parse"),
+    "gate_not_table": ("[channels.m_current.p]", "p = 5\n[channels.zz]", "not a table"),
+    "parameter_meaning_key": (
+        'V_T = "-56.2*mV"',
+        'V_T = { value = "-56.2*mV", meening = "x" }',
+        "parameters.V_T.meening: unknown key",
+    ),
+    "q10_name_taken": ('V_T = "-56.2*mV"', 'V_T = "-56.2*mV"\nq10_na = 7', "q10_na"),
     "negative_rate": (
         'beta  = "0.5/ms * exp(-(v - V_T - 10*mV)/(40*mV))"',
         'beta  = "-0.5/ms * exp(-(v - V_T - 10*mV)/(40*mV))"',
@@ -318,3 +349,36 @@ def test_the_cli_answers_before_loading_brian2(argv):
     ).stdout
     expected = "0" if argv == ["--help"] else "2"
     assert f"STATUS {expected} False False" in out, out
+
+
+def test_rest_cache_key_sees_every_parameter_at_full_precision(tmp_path):
+    """A gate may use any parameter (V_spike here); the key holds each value exactly."""
+    text = M_CELL.read_text().replace(
+        'inf = "1/(1 + exp(-(v + 35*mV)/(10*mV)))"',
+        'inf = "1/(1 + exp(-(v - V_spike - 15*mV)/(10*mV)))"',
+    )
+    path = tmp_path / "v_spike_gate.toml"
+    path.write_text(text)
+    model = load_model(str(path))
+    moved = model.with_parameters(V_spike=-50 * mV)
+    assert moved.key() != model.key()
+    rest = float(rest_report(model).state["v"] / mV)
+    rest_moved = float(rest_report(moved).state["v"] / mV)
+    assert abs(rest - rest_moved) > 1.0
+    tiny = model.with_parameters(g_leak="0.0205000001*mS/cm**2")
+    assert tiny.key() != model.key()
+
+
+def test_brian2_resolves_every_name_validation_accepts(tmp_path):
+    """celsius, q10_<ch> and unit names such as mS are in the rendered namespace."""
+    text = M_CELL.read_text().replace(
+        'tau = "608*ms',
+        'tau = "(celsius/36)*(g_kd/(6*mS/cm**2))*(q10_na/3)*608*ms',
+    )
+    path = tmp_path / "names.toml"
+    path.write_text(text)
+    model = load_model(str(path))
+    current, duration, dt = 0.4 * nA, 20 * ms, 0.025 * ms
+    growth = amplification_factor(model, current, duration, dt, "exponential_euler")
+    agreement = compare_method(model, current, duration, dt, "exponential_euler", growth)
+    assert agreement.passed, agreement

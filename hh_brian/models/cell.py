@@ -26,7 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
-from brian2 import Quantity, mV, umetre
+import numpy as np
+from brian2 import Quantity, get_dimensions, mV, umetre
 
 from hh_brian.core.conventions import VoltageConvention
 from hh_brian.core.errors import HHBrianInputError, closest_names
@@ -35,6 +36,7 @@ from hh_brian.models.citation import Citation
 from hh_brian.models.validation import (
     check_gate_expression,
     check_model,
+    check_temperature_factors,
     display_unit,
     display_value,
     validate_parameter,
@@ -49,6 +51,11 @@ MEMBRANE_MEANINGS: Mapping[str, str] = MappingProxyType(
         "V_spike": "spike-detection threshold (in the model's convention)",
     }
 )
+
+
+def _exact(value: object) -> str:
+    """A value as exact text: the float's hex digits and its dimensions."""
+    return f"{float(np.asarray(value)).hex()}[{get_dimensions(value)}]"
 
 
 def _frozen(values: Mapping) -> Mapping:
@@ -226,13 +233,13 @@ class CellModel:
 
     def key(self) -> str:
         """A canonical text of everything that defines the dynamics (a cache key)."""
-        parts = [self.convention.name, repr(self.C_m), repr(self.area), repr(self.celsius)]
-        parts += [f"{k}={v!r}" for k, v in sorted(self.constants.items())]
+        parts = [self.convention.name, _exact(self.v_rest_guess)]
+        # Every parameter (any of them may appear in an expression), at full precision.
+        parts += [f"{name}={_exact(value)}" for name, value in sorted(self.parameters.items())]
         for ch in self.channels:
-            parts.append(f"{ch.name}:{ch.g!r}:{ch.E!r}:{ch.q10!r}:{ch.celsius_ref!r}")
+            parts.append(ch.name)
             for g in ch.gates:
                 parts.append(f"{g.name}^{g.exponent}:{g.form}:{sorted(g.expressions.items())}")
-        parts.append(repr(self.v_rest_guess))
         return "|".join(parts)
 
     # -- variants -------------------------------------------------------------
@@ -253,6 +260,11 @@ class CellModel:
         return model
 
     def _with_one(self, name: str, value: object) -> CellModel:
+        model = self._with_one_unchecked(name, value)
+        check_temperature_factors(model)
+        return model
+
+    def _with_one_unchecked(self, name: str, value: object) -> CellModel:
         if name in ("q10", "celsius_ref"):
             targets = [ch.name for ch in self.channels if ch.q10 is not None]
             if not targets:

@@ -56,6 +56,8 @@ def check_identifier(name: str, what: str) -> str:
     >>> check_identifier("m", "gate")
     'm'
     """
+    from brian2.core.functions import DEFAULT_FUNCTIONS
+
     from hh_brian.core.bounded import UNIT_NAMESPACE
 
     if not isinstance(name, str) or not _IDENTIFIER.match(name) or keyword.iskeyword(name):
@@ -63,9 +65,15 @@ def check_identifier(name: str, what: str) -> str:
             f"{what}: {name!r} is not a valid name; use letters, digits and '_', starting with "
             "a letter, e.g. 'm' or 'Na'"
         )
-    if name in RESERVED_NAMES or name in UNIT_NAMESPACE or name.startswith("_"):
+    if (
+        name in RESERVED_NAMES
+        or name in UNIT_NAMESPACE
+        or name in DEFAULT_FUNCTIONS
+        or name.startswith(("_", "xi_"))
+    ):
         raise HHBrianInputError(
-            f"{what}: {name!r} is reserved (a unit, or a name Brian2 or hh-brian uses); "
+            f"{what}: {name!r} is reserved (a unit, a function, or a name Brian2 or hh-brian "
+            "uses); "
             "choose another, e.g. 'm_fast'"
         )
     return name

@@ -70,6 +70,7 @@ _MEMBRANE_KEYS = ("C_m", "area", "celsius", "V_spike", "v_rest_guess")
 _CHANNEL_KEYS = ("g", "E", "gates", "q10", "celsius_ref", "description", "ion")
 _GATE_KEYS = ("alpha", "beta", "inf", "tau", "instantaneous")
 _TOP_KEYS = ("model", "membrane", "parameters", "channels")
+_CITATION_KEYS = ("authors", "year", "title", "source", "doi", "url", "text")
 
 
 class _Reader:
@@ -173,7 +174,7 @@ def model_from_toml(
             )
     meta = r.table(data.get("model", {}), "model", _MODEL_KEYS)
     convention_name = meta.get("convention", "modern")
-    if convention_name not in CONVENTIONS:
+    if not isinstance(convention_name, str) or convention_name not in CONVENTIONS:
         raise r.fail("model.convention", f"{convention_name!r}; use one of {sorted(CONVENTIONS)}")
     convention = CONVENTIONS[convention_name]
     name = meta.get("name", default_name)
@@ -190,11 +191,14 @@ def model_from_toml(
 
     constants: dict[str, Quantity] = {}
     meanings: dict[str, str] = {}
-    params = r.table(data.get("parameters", {}), "parameters", tuple(data.get("parameters", {})))
-    for pname, raw in params.items():
+    raw_params = data.get("parameters", {})
+    if not isinstance(raw_params, Mapping):
+        raise r.fail("parameters", f"expected a table [parameters], got {raw_params!r}")
+    for pname, raw in raw_params.items():
         key = f"parameters.{pname}"
         text_value = raw.get("value") if isinstance(raw, Mapping) else raw
         if isinstance(raw, Mapping):
+            r.table(raw, key, ("value", "meaning"))
             meanings[pname] = str(raw.get("meaning", ""))
         if isinstance(text_value, bool) or not isinstance(text_value, str | int | float):
             raise r.fail(key, f"expected a value with units such as '-63*mV', got {raw!r}")
@@ -234,12 +238,23 @@ def model_from_toml(
 
     citation_raw = meta.get("citation", "")
     if isinstance(citation_raw, Mapping):
+        r.table(citation_raw, "model.citation", _CITATION_KEYS)
         citation = Citation(**{k: citation_raw[k] for k in citation_raw})
+    elif isinstance(citation_raw, str):
+        citation = Citation.from_text(citation_raw)
     else:
-        citation = Citation.from_text(str(citation_raw))
+        raise r.fail("model.citation", f"expected a string or a table, got {citation_raw!r}")
     notes = meta.get("notes", ())
     if isinstance(notes, str):
         notes = (notes,)
+    if not isinstance(notes, list | tuple) or not all(isinstance(n, str) for n in notes):
+        raise r.fail("model.notes", f"expected a list of strings, got {notes!r}")
+    length_unit = meta.get("length_unit", "cm")
+    if length_unit not in ("cm", "mm"):
+        raise r.fail("model.length_unit", f'{length_unit!r}; use "cm" or "mm"')
+    numpy_twin = meta.get("numpy_twin")
+    if numpy_twin is not None and not isinstance(numpy_twin, str):
+        raise r.fail("model.numpy_twin", f"expected a string, got {numpy_twin!r}")
     model = CellModel(
         name=name.strip(),
         title=str(meta.get("title", name)),
@@ -253,8 +268,8 @@ def model_from_toml(
         v_rest_guess=v_rest,
         area=area,
         notes=tuple(str(n) for n in notes),
-        length_unit=str(meta.get("length_unit", "cm")),
-        numpy_twin=meta.get("numpy_twin"),
+        length_unit=length_unit,
+        numpy_twin=numpy_twin,
         source=origin,
         meanings=meanings,
     )
@@ -287,11 +302,16 @@ def _read_channel(r: _Reader, name: str, data: object, has_area: bool) -> Channe
         if required not in data:
             raise r.fail(f"{key}.{required}", f"missing; e.g. {required} = {example}")
     g_text = data["g"]
-    g_value = (
-        evaluate(str(g_text), what=f"{key}.g", example="'36*mS/cm**2'")
-        if isinstance(g_text, str)
-        else g_text
-    )
+    if isinstance(g_text, Mapping):
+        g_text = g_text.get("value")
+    try:
+        g_value = (
+            evaluate(g_text, what=f"{key}.g", example="'36*mS/cm**2'")
+            if isinstance(g_text, str)
+            else g_text
+        )
+    except HHBrianInputError as exc:
+        raise r.fail(f"{key}.g", _strip_what(str(exc), f"{key}.g")) from None
     absolute = has_area and getattr(g_value, "dim", None) == siemens.dim
     g = r.quantity(
         g_text, f"{key}.g", siemens if absolute else siemens / umetre**2, "'36*mS/cm**2'"
@@ -319,10 +339,10 @@ def _read_channel(r: _Reader, name: str, data: object, has_area: bool) -> Channe
             )
         kinetics = data.get(gate_name)
         if not isinstance(kinetics, Mapping):
+            what = "missing kinetics table" if kinetics is None else f"{kinetics!r} is not a table"
             raise r.fail(
                 gkey,
-                "missing kinetics table; give alpha and beta, inf and tau, or inf with "
-                "instantaneous = true",
+                f"{what}; give alpha and beta, inf and tau, or inf with instantaneous = true",
             )
         gates.append(_read_gate(r, gkey, gate_name, exponent, kinetics))
     return Channel(
@@ -350,7 +370,7 @@ def _read_gate(r: _Reader, key: str, name: str, exponent: int, data: Mapping) ->
             raise r.fail(
                 key,
                 f"an instantaneous gate takes only inf, not {', '.join(extra) or 'nothing'}; "
-                'e.g. { inf = "alpha_m/(alpha_m + beta_m)", instantaneous = true }'
+                'e.g. { inf = "1/(1 + exp(-(v + 30*mV)/(9.5*mV)))", instantaneous = true }'
                 if extra
                 else 'an instantaneous gate needs inf, e.g. { inf = "1/(1 + exp(-(v + 30*mV)/'
                 '(9.5*mV)))", instantaneous = true }',

@@ -194,9 +194,10 @@ def _check_singularities(
 
 def check_model(model: CellModel) -> CellModel:
     """Validate a whole model: names, units and every gate expression; return it."""
-    from hh_brian.models.channels import check_identifier
+    from hh_brian.models.channels import RESERVED_NAMES, check_identifier
 
-    seen: dict[str, str] = {}
+    # Names the renderer and the engines use for other things.
+    seen: dict[str, str] = {name: "hh-brian" for name in RESERVED_NAMES | {"I_sweep"}}
 
     def claim(name: str, owner: str) -> None:
         if name in seen:
@@ -211,7 +212,8 @@ def check_model(model: CellModel) -> CellModel:
         claim(name, f"parameter {name!r}")
     for ch in model.channels:
         check_identifier(ch.name, f"channel {ch.name}")
-        for flat in (f"g_{ch.name}", f"E_{ch.name}", f"I_{ch.name}", f"phi_{ch.name}"):
+        flats = ("g", "E", "I", "phi", "q10", "celsius_ref")
+        for flat in (f"{prefix}_{ch.name}" for prefix in flats):
             claim(flat, f"channel {ch.name!r}")
         g_ref = siemens if model.area is not None and _is_absolute(ch.g) else siemens / umetre**2
         validate_parameter(f"g_{ch.name}", ch.g, g_ref)
@@ -221,6 +223,9 @@ def check_model(model: CellModel) -> CellModel:
                 f"channel {ch.name}: give both q10 and celsius_ref, or neither; e.g. "
                 "q10 = 3, celsius_ref = 6.3"
             )
+        if ch.q10 is not None:
+            validate_parameter(f"q10_{ch.name}", ch.q10, 1.0)
+            validate_parameter(f"celsius_ref_{ch.name}", ch.celsius_ref, 1.0)
         for gate in ch.gates:
             check_identifier(gate.name, f"channel {ch.name} gate {gate.name}")
             claim(gate.name, f"channel {ch.name!r} (gate)")
@@ -248,7 +253,31 @@ def check_model(model: CellModel) -> CellModel:
         )
     validate_parameter("C_m", model.C_m, siemens * second / umetre**2)
     validate_parameter("V_spike", model.V_spike, mV)
+    validate_parameter("celsius", model.celsius, 1.0)
+    check_temperature_factors(model)
     return model
+
+
+#: Largest temperature factor accepted (rates x 1e6: far outside any physiology).
+MAX_PHI = 1e6
+
+
+def check_temperature_factors(model: CellModel) -> None:
+    """Every channel's phi = q10**((celsius - celsius_ref)/10) must be finite, positive and
+    below :data:`MAX_PHI` (guards q10 = 1e300 or celsius = 1e5 against overflow)."""
+    for ch in model.channels:
+        if ch.q10 is None:
+            continue
+        try:
+            phi = ch.phi(model.celsius)
+        except OverflowError:
+            phi = float("inf")
+        if not (math.isfinite(phi) and 0 < phi <= MAX_PHI and phi >= 1 / MAX_PHI):
+            raise HHBrianInputError(
+                f"channel {ch.name}: temperature factor q10**((celsius - celsius_ref)/10) = "
+                f"{ch.q10:g}**(({model.celsius:g} - {ch.celsius_ref:g})/10) = {phi:g} is outside "
+                f"[{1 / MAX_PHI:g}, {MAX_PHI:g}]; check q10, celsius_ref and celsius (degC)"
+            )
 
 
 def _is_absolute(g: Quantity) -> bool:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from brian2 import Quantity, amp, get_dimensions, meter, mV, siemens
 
+from hh_brian.core.bounded import UNIT_NAMESPACE, names_in
 from hh_brian.core.errors import HHBrianInputError
 from hh_brian.models.cell import CellModel
 from hh_brian.models.channels import INF_TAU, INSTANTANEOUS, RATES
@@ -148,12 +149,14 @@ def channel_equations(model: CellModel, instantaneous: str = SUBEXPRESSION) -> l
 
 
 def _namespace(model: CellModel) -> dict[str, object]:
-    skip = {"celsius"}
-    skip |= {f"q10_{ch.name}" for ch in model.channels}
-    skip |= {f"celsius_ref_{ch.name}" for ch in model.channels}
-    namespace: dict[str, object] = {
-        name: value for name, value in model.parameters.items() if name not in skip
-    }
+    """Every parameter (expressions may use any of them, as validation allows), each
+    channel's phi, and the units the expressions name (hh-brian reads every unit Brian2
+    exports, e.g. ``mS``; Brian2's code generation knows fewer by name)."""
+    namespace: dict[str, object] = dict(model.parameters)
+    for gate in model.gates:
+        for text in gate.expressions.values():
+            for name in names_in(text) & set(UNIT_NAMESPACE):
+                namespace.setdefault(name, UNIT_NAMESPACE[name])
     for ch in model.channels:
         if ch.q10 is not None:
             namespace[f"phi_{ch.name}"] = model.phi(ch)
