@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from brian2 import ms, mV, nA, uA
+from brian2 import get_dimensions, ms, mV, nA, uA
 from brian2.units import cm
 
 from hh_brian.compare.crossval import amplification_factor, compare_method
@@ -71,9 +71,19 @@ def test_instantaneous_gate_is_not_state_and_frozen_for_exponential_euler():
 
 @pytest.mark.parametrize("name", model_names())
 def test_builtin_models_round_trip_through_model_file_text(name):
+    """Every parameter equal with its unit to 1e-15 relative (17 significant digits are
+    written), every expression equal as text, and the same structure and citation."""
     model = get_model(name)
     again = model_from_toml(model_to_toml(model))
-    assert again.key() == model.key()
+    assert list(again.parameters) == list(model.parameters)
+    for key, value in model.parameters.items():
+        other = again.parameters[key]
+        assert get_dimensions(other) is get_dimensions(value), key
+        assert float(np.asarray(other)) == pytest.approx(float(np.asarray(value)), rel=1e-15)
+    assert dict(again.rates) == dict(model.rates)
+    assert [(g.name, g.exponent, g.form) for g in again.gates] == [
+        (g.name, g.exponent, g.form) for g in model.gates
+    ]
     assert again.citation == model.citation and again.notes == model.notes
 
 

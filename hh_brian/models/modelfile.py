@@ -3,22 +3,17 @@
 The schema (a contract; extensions are welcome, these keys must work)::
 
     [model]
-    name = "rs_cell"
-    title = "Regular-spiking cell with an M-current"
+    name = "rs_cell"                     # also title, notes = ["..."]
     convention = "modern"                # or "hh1952"
     citation = "Pospischil M et al. (2008) ... doi:10.1007/s00422-008-0263-8"
-    notes = ["where the model departs from its source"]   # optional
-
     [membrane]
     C_m = "1*uF/cm**2"
     area = "11843*um**2"                 # optional; then currents may be absolute
     celsius = 36                         # degC; defaults to the channels' celsius_ref
     V_spike = "-20*mV"                   # optional spike-detection threshold
     v_rest_guess = "-70*mV"              # optional
-
     [parameters]                         # optional named constants
     V_T = "-56.2*mV"                     # or { value = "-56.2*mV", meaning = "..." }
-
     [channels.na]
     g = "56*mS/cm**2"
     E = "50*mV"

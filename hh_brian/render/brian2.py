@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from brian2 import Quantity, amp, get_dimensions, meter, mV, siemens
+from brian2.core.namespace import DEFAULT_UNITS
 
 from hh_brian.core.bounded import UNIT_NAMESPACE, names_in
 from hh_brian.core.errors import HHBrianInputError
@@ -155,7 +156,7 @@ def _namespace(model: CellModel) -> dict[str, object]:
     namespace: dict[str, object] = dict(model.parameters)
     for gate in model.gates:
         for text in gate.expressions.values():
-            for name in names_in(text) & set(UNIT_NAMESPACE):
+            for name in (names_in(text) & set(UNIT_NAMESPACE)) - set(DEFAULT_UNITS):
                 namespace.setdefault(name, UNIT_NAMESPACE[name])
     for ch in model.channels:
         if ch.q10 is not None:
