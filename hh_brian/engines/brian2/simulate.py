@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 import weakref
-from contextlib import contextmanager
 
 import numpy as np
 from brian2 import (
@@ -26,13 +25,13 @@ from brian2 import (
     StateMonitor,
     TimedArray,
     ms,
-    prefs,
 )
 
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError
 from hh_brian.core.timegrid import check_time_step
 from hh_brian.engines.brian2.fastpath import fast_enabled, runtime_codeobj_class
-from hh_brian.engines.trace import SimulationResult, Trace
+from hh_brian.engines.brian2.settings import brian2_settings
+from hh_brian.engines.trace import SimulationResult
 from hh_brian.models.cell import CellModel
 from hh_brian.models.currents import coerce_current
 from hh_brian.models.kinetics import check_initial_state, resting_state
@@ -84,17 +83,6 @@ class BlowUpGuard:
                 self.tripped_at = network.t
                 network.stop()
                 return
-
-
-@contextmanager
-def codegen_target(target: str):
-    """Set Brian2's ``prefs.codegen.target`` for a block and restore it afterwards."""
-    before = prefs.codegen.target
-    prefs.codegen.target = target
-    try:
-        yield
-    finally:
-        prefs.codegen.target = before
 
 
 def blow_up_advice(method: str) -> str:
@@ -189,107 +177,73 @@ def simulate(
     namespace.update(model.namespace)
     state_variables = preset.state_variables
     gates = preset.gate_names
-    with codegen_target(target):
-        return _run(
-            preset,
-            model,
-            namespace,
+    with brian2_settings(target=target):
+        group = NeuronGroup(
             n_neurons,
-            method,
-            dt,
-            n_steps,
-            target,
-            fast,
-            initial_state,
-            constant,
-            record,
-            check,
-            state_variables,
-            gates,
+            model.equations,
+            threshold=model.threshold,
+            refractory=model.refractory,
+            method=method,
+            namespace=namespace,
+            dt=dt,
+            name="hh",
+            codeobj_class=runtime_codeobj_class(target, fast),
         )
+        state = (
+            check_initial_state(preset, initial_state) if initial_state else resting_state(preset)
+        )
+        for name in state_variables:
+            setattr(group, name, state[name])
+        for code in model.updates.values():  # instantaneous gates held over a step
+            group.run_regularly(code, when="before_groups", order=-1)
+        if constant is not None:
+            group.I_inj = constant
 
+        indices = _record_indices(record, n_neurons)
+        state_monitor = StateMonitor(group, list(state_variables), record=indices, dt=dt)
+        spike_monitor = SpikeMonitor(group)
+        network = Network(group, state_monitor, spike_monitor)
+        if check:  # stop at the first sign of a blow-up instead of integrating NaN to the end
+            guard = BlowUpGuard(group, network, gates)
+            network.add(NetworkOperation(guard.check, dt=max(GUARD_INTERVAL, dt), when="end"))
+        started = time.perf_counter()
+        try:
+            network.run(n_steps * dt, namespace=namespace)
+        except BrianObjectException as exc:
+            if not isinstance(exc.__cause__ or exc.__context__, ArithmeticError):
+                raise
+            # Cython's checked division raises when a blown-up state divides by zero.
+            raise SimulationBlowUpError(
+                f"{method} with dt = {float(dt / ms):g} ms blew up at t = "
+                f"{float(network.t / ms):.6g} ms (preset {preset.name}: division by zero or "
+                f"overflow in the state update); {blow_up_advice(method)}"
+            ) from None
+        wall = time.perf_counter() - started
 
-def _run(
-    preset,
-    model,
-    namespace,
-    n_neurons,
-    method,
-    dt,
-    n_steps,
-    target,
-    fast,
-    initial_state,
-    constant,
-    record,
-    check,
-    state_variables,
-    gates,
-) -> Trace:
-    group = NeuronGroup(
-        n_neurons,
-        model.equations,
-        threshold=model.threshold,
-        refractory=model.refractory,
-        method=method,
-        namespace=namespace,
-        dt=dt,
-        name="hh",
-        codeobj_class=runtime_codeobj_class(target, fast),
-    )
-    state = check_initial_state(preset, initial_state) if initial_state else resting_state(preset)
-    for name in state_variables:
-        setattr(group, name, state[name])
-    for code in model.updates.values():  # instantaneous gates held over a step
-        group.run_regularly(code, when="before_groups", order=-1)
-    if constant is not None:
-        group.I_inj = constant
-
-    indices = _record_indices(record, n_neurons)
-    state_monitor = StateMonitor(group, list(state_variables), record=indices, dt=dt)
-    spike_monitor = SpikeMonitor(group)
-    network = Network(group, state_monitor, spike_monitor)
-    if check:  # stop at the first sign of a blow-up instead of integrating NaN to the end
-        guard = BlowUpGuard(group, network, gates)
-        network.add(NetworkOperation(guard.check, dt=max(GUARD_INTERVAL, dt), when="end"))
-    started = time.perf_counter()
-    try:
-        network.run(n_steps * dt, namespace=namespace)
-    except BrianObjectException as exc:
-        if not isinstance(exc.__cause__ or exc.__context__, ArithmeticError):
-            raise
-        # Cython's checked division raises when a blown-up state divides by zero.
-        raise SimulationBlowUpError(
-            f"{method} with dt = {float(dt / ms):g} ms blew up at t = "
-            f"{float(network.t / ms):.6g} ms (preset {preset.name}: division by zero or "
-            f"overflow in the state update); {blow_up_advice(method)}"
-        ) from None
-    wall = time.perf_counter() - started
-
-    traces = {name: getattr(state_monitor, name)[:] for name in state_variables}
-    traces = {k: (v if k == "v" else np.asarray(v)) for k, v in traces.items()}
-    result = SimulationResult(
-        preset=preset,
-        method=method,
-        dt=dt,
-        t=state_monitor.t[:],
-        traces=traces,
-        recorded=np.asarray(indices, dtype=int),
-        spike_indices=np.asarray(spike_monitor.i[:]),
-        spike_times=spike_monitor.t[:],
-        n_neurons=n_neurons,
-        wall_time=wall,
-        info={
-            "engine": "brian2",
-            "target": target,
-            "n_steps": n_steps,
-            "fast": target == "cython" and fast_enabled(fast),
-        },
-    )
-    if check:
-        final = {name: np.asarray(getattr(group, name)[:]) for name in state_variables}
-        check_finite(result, final)
-    return result
+        traces = {name: getattr(state_monitor, name)[:] for name in state_variables}
+        traces = {k: (v if k == "v" else np.asarray(v)) for k, v in traces.items()}
+        result = SimulationResult(
+            preset=preset,
+            method=method,
+            dt=dt,
+            t=state_monitor.t[:],
+            traces=traces,
+            recorded=np.asarray(indices, dtype=int),
+            spike_indices=np.asarray(spike_monitor.i[:]),
+            spike_times=spike_monitor.t[:],
+            n_neurons=n_neurons,
+            wall_time=wall,
+            info={
+                "engine": "brian2",
+                "target": target,
+                "n_steps": n_steps,
+                "fast": target == "cython" and fast_enabled(fast),
+            },
+        )
+        if check:
+            final = {name: np.asarray(getattr(group, name)[:]) for name in state_variables}
+            check_finite(result, final)
+        return result
 
 
 def _record_indices(record: bool | np.ndarray | list[int], n_neurons: int) -> np.ndarray:
