@@ -18,11 +18,25 @@ class SimulationBlowUpError(ArithmeticError):
     """A numerical integration produced NaN/Inf or left the gates' range [0, 1]."""
 
 
+def blow_up_advice(method: str) -> str:
+    """What to do after *method* blew up: advice that is right for the method.
+
+    >>> blow_up_advice("rk4")
+    'use a smaller dt or method exponential_euler (its gates are unconditionally stable)'
+    """
+    if method.startswith("exponential_euler"):
+        return (
+            "use a smaller dt, or check the model: exponential Euler is stable for "
+            "linear gates, so a blow-up usually means a rate or parameter is wrong"
+        )
+    return "use a smaller dt or method exponential_euler (its gates are unconditionally stable)"
+
+
 def closest_names(name: str, candidates: Iterable[str], n: int = 3) -> str:
     """Return a "did you mean ...?" hint for *name* among *candidates*.
 
     >>> closest_names("g_na", ["g_Na", "g_K", "E_Na"])
-    " Did you mean 'g_Na'?"
+    " Did you mean 'g_Na' or 'E_Na' or 'g_K'?"
     """
     candidates = list(candidates)
     lowered = {c.lower(): c for c in candidates}

@@ -27,13 +27,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from brian2 import Quantity, amp, get_dimensions, meter, mV, siemens
+from brian2 import Quantity, get_dimensions, mV, siemens
 from brian2.core.namespace import DEFAULT_UNITS
 
 from hh_brian.core.bounded import UNIT_NAMESPACE, names_in
 from hh_brian.core.errors import HHBrianInputError
 from hh_brian.models.cell import CellModel
 from hh_brian.models.channels import INF_TAU, INSTANTANEOUS, RATES
+from hh_brian.models.currents import current_quantity_unit  # noqa: F401  (re-exported)
 from hh_brian.models.kinetics import rest_report, resting_state
 from hh_brian.models.library import differences_from_builtin
 
@@ -94,11 +95,6 @@ class RenderedModel:
 def current_unit(model: CellModel) -> str:
     """``'amp'`` for models with an area, else ``'amp/meter**2'``."""
     return "amp" if model.has_area else "amp/meter**2"
-
-
-def current_quantity_unit(model: CellModel) -> Quantity:
-    """The Brian2 unit object matching :func:`current_unit`."""
-    return amp if model.has_area else amp / meter**2
 
 
 def membrane_equation(model: CellModel, extra_currents: Sequence[str] = ()) -> str:

@@ -27,7 +27,7 @@ from brian2 import (
     ms,
 )
 
-from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError
+from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError, blow_up_advice
 from hh_brian.core.timegrid import check_time_step
 from hh_brian.engines.brian2.fastpath import fast_enabled, runtime_codeobj_class
 from hh_brian.engines.brian2.settings import brian2_settings
@@ -83,16 +83,6 @@ class BlowUpGuard:
                 self.tripped_at = network.t
                 network.stop()
                 return
-
-
-def blow_up_advice(method: str) -> str:
-    """What to do after *method* blew up."""
-    if method == "exponential_euler":
-        return (
-            "use a smaller dt, or check the model: exponential Euler is stable for "
-            "linear gates, so a blow-up usually means a rate or parameter is wrong"
-        )
-    return "use a smaller dt or method exponential_euler"
 
 
 def simulate(

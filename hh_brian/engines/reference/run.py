@@ -127,18 +127,20 @@ def check_state(
     raise IntegrationError(
         f"method {method!r} with dt={dt} ms blew up at t={t:.6g} ms: neuron {first} has "
         f"state ({', '.join(names)}) = {tuple(float(x) for x in y[:, first])} (non-finite or "
-        f"gate outside [0, 1]). {blow_up_advice(method)}"
+        f"gate outside [0, 1]); {blow_up_advice(method)}."
     )
 
 
 def blow_up_advice(method: str) -> str:
-    """What to do after *method* blew up: advice that is right for the method."""
+    """What to do after *method* blew up.  The same advice as
+    :func:`hh_brian.core.errors.blow_up_advice`, kept here because this package imports
+    nothing else from hh-brian (it is the independent engine)."""
     if method.startswith("exponential_euler"):
         return (
-            "Use a smaller dt, or check the model: exponential Euler is stable for linear "
-            "gates, so a blow-up usually means a rate or parameter is wrong."
+            "use a smaller dt, or check the model: exponential Euler is stable for "
+            "linear gates, so a blow-up usually means a rate or parameter is wrong"
         )
-    return "Use a smaller dt, or method 'exponential_euler' (unconditionally stable gates)."
+    return "use a smaller dt or method exponential_euler (its gates are unconditionally stable)"
 
 
 def _crossings(
