@@ -32,8 +32,8 @@ DT = 0.5 * ms
     [
         (Constant(3 * DENSITY), [3] * 9),
         (Step(10 * DENSITY, onset=1 * ms, offset=2 * ms), [0, 0, 10, 10, 0, 0, 0, 0, 0]),
-        (Ramp(0 * DENSITY, 8 * DENSITY, 1 * ms, 3 * ms), [0, 0, 0, 2, 4, 6, 8, 8, 8]),
-        (PulseTrain(5 * DENSITY, 0.5 * ms, 1 * ms, n_pulses=2), [5, 0, 5, 0, 0, 0, 0, 0, 0]),
+        (Ramp(0 * DENSITY, 8 * DENSITY, 1 * ms, 3 * ms), [0, 0, 0, 2, 4, 6, 0, 0, 0]),
+        (PulseTrain(5 * DENSITY, 0.5 * ms, 1 * ms, count=2), [5, 0, 5, 0, 0, 0, 0, 0, 0]),
         (Sampled(np.arange(5) * DENSITY, 1 * ms), [0, 0, 1, 1, 2, 2, 3, 3, 4]),
     ],
     ids=["constant", "step", "ramp", "pulses", "sampled"],
@@ -112,14 +112,14 @@ def test_two_dimensional_timed_array_drives_one_column_per_neuron():
 @pytest.mark.parametrize(
     ("build", "message"),
     [
-        (lambda: make_stimulus("sine", amplitude=DENSITY), "Valid kinds: constant, step"),
+        (lambda: make_stimulus("sinus", amplitude=DENSITY), "Valid kinds: constant, step"),
         (lambda: parse_stimulus("stepp:amplitude=1*uA/cm**2"), "Did you mean 'step'"),
         (lambda: Constant(5 * mV), "expected a current density"),
         (lambda: Constant(5.0), "has no units"),
         (lambda: Constant(np.nan * DENSITY), "not finite"),
         (lambda: Step(DENSITY, onset=5 * ms, offset=2 * ms), "must come after onset"),
         (lambda: Step(DENSITY, onset=-1 * ms), "non-negative"),
-        (lambda: Ramp(0 * DENSITY, DENSITY, 3 * ms, 3 * ms), "must come after t_start"),
+        (lambda: Ramp(0 * DENSITY, DENSITY, 3 * ms, 3 * ms), "must come after onset"),
         (lambda: PulseTrain(DENSITY, 2 * ms, 1 * ms), "exceeds period"),
         (lambda: Step(DENSITY, baseline=1 * nA), "mixes current densities"),
         (lambda: Sampled(np.ones((2, 2, 2)) * DENSITY, 1 * ms), "must be 1-D"),
@@ -141,9 +141,9 @@ def test_absolute_current_on_a_per_area_preset_is_refused():
 
 
 def test_parse_stimulus_reads_units():
-    stimulus = parse_stimulus("pulses:amplitude=5*uA/cm**2,width=1*ms,period=4*ms,n_pulses=2")
+    stimulus = parse_stimulus("pulses:amplitude=5*uA/cm**2,width=1*ms,period=4*ms,count=2")
     assert isinstance(stimulus, PulseTrain)
-    assert stimulus.n_pulses == 2
+    assert stimulus.count == 2
     np.testing.assert_allclose(
         stimulus.values_uA_per_cm2(DA, 1 * ms, 8)[[0, 1, 4, 8]], [5, 0, 5, 0]
     )

@@ -25,7 +25,7 @@ from brian2 import Quantity, ms, mV
 from hh_brian.engines.brian2.simulate import SimulationResult, simulate
 from hh_brian.engines.reference_bridge import simulate_reference
 from hh_brian.models.presets import Preset, get_preset
-from hh_brian.models.stimulus_kinds import CorrelatedNoise
+from hh_brian.models.stimulus_smooth import CorrelatedNoise
 
 DURATION = 1000 * ms
 DT = 0.1 * ms

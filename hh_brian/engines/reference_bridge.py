@@ -9,7 +9,7 @@ rate expressions (strings with units) into vectorised NumPy callables.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from brian2 import Quantity, TimedArray, cm, get_dimensions, ms, msiemens, mV, siemens, uA, uF
@@ -27,12 +27,15 @@ from hh_brian.engines.reference import (
     gate_rates,
     integrate,
 )
+from hh_brian.engines.reference.inputs import CurrentInput
 from hh_brian.engines.trace import SimulationResult
 from hh_brian.models.cell import CellModel
 from hh_brian.models.channels import Gate
 from hh_brian.models.currents import coerce_current
+from hh_brian.models.drive import Drive, make_drive
 from hh_brian.models.kinetics import check_initial_state, resting_state
 from hh_brian.models.library import MODELS
+from hh_brian.models.stimulus_base import Stimulus
 
 #: Brian2 method name -> reference integrator of the identical scheme.
 MATCHING_SCHEME = {
@@ -153,6 +156,22 @@ def current_density_uA_cm2(preset: CellModel, current: Quantity) -> np.ndarray:
     return np.asarray(current / _DENSITY, dtype=float)
 
 
+def drive_input(drive: Drive, n_neurons: int) -> CurrentInput:
+    """A :class:`Drive` as the reference engine's input: the held part read at each
+    step's start, the smooth part at each stage's time, in uA/cm^2 and ms."""
+    held, smooth = drive.numpy()
+    values = np.ascontiguousarray(np.broadcast_to(held, (held.shape[0], n_neurons)))
+    return CurrentInput(
+        "sampled",
+        n_neurons,
+        values=values,
+        dt=float(drive.dt / ms),
+        hold=True,
+        smooth=smooth,
+        edges=drive.smooth_edges() * 1e3,
+    )
+
+
 def reference_current(
     preset: CellModel, current: Quantity | TimedArray, dt: Quantity, n_steps: int
 ):
@@ -174,6 +193,14 @@ def reference_current(
     return samples[:needed]
 
 
+def _is_stimuli(current: object) -> bool:
+    return (
+        isinstance(current, list | tuple)
+        and bool(current)
+        and all(isinstance(s, Stimulus) for s in current)
+    )
+
+
 def initial_vector(preset: CellModel, state: dict[str, Quantity] | None = None) -> np.ndarray:
     """Initial ``(V[mV], gates...)`` from *state* or the model's computed rest."""
     state = check_initial_state(preset, state) if state else resting_state(preset)
@@ -183,7 +210,7 @@ def initial_vector(preset: CellModel, state: dict[str, Quantity] | None = None) 
 def simulate_reference(
     preset: CellModel,
     *,
-    current: Quantity | TimedArray,
+    current: Quantity | TimedArray | Stimulus | Sequence[Stimulus] | Drive,
     duration: Quantity,
     dt: Quantity = 0.01 * ms,
     method: str = "exponential_euler",
@@ -204,13 +231,19 @@ def simulate_reference(
     n_steps = check_time_step(dt, duration)
     dt_ms = float(dt / ms)
     model = reference_model(preset)
-    i_inj = reference_current(preset, current, dt, n_steps)
     y0 = initial_vector(preset, initial_state)
-    n = n_neurons or (
-        i_inj.shape[-1]
-        if np.ndim(i_inj) >= 1 and not isinstance(current, TimedArray)
-        else (i_inj.shape[1] if np.ndim(i_inj) == 2 else 1)
-    )
+    if isinstance(current, Stimulus | Drive) or _is_stimuli(current):
+        drive = current if isinstance(current, Drive) else make_drive(preset, current, dt, duration)
+        n = n_neurons or drive.columns
+        i_inj = drive_input(drive, n)
+    else:
+        i_inj = reference_current(preset, current, dt, n_steps)
+        if n_neurons:
+            n = n_neurons
+        elif isinstance(current, TimedArray):
+            n = i_inj.shape[1] if np.ndim(i_inj) == 2 else 1
+        else:
+            n = i_inj.shape[-1] if np.ndim(i_inj) >= 1 else 1
     y0 = np.repeat(y0[:, None], n, axis=1)
     threshold = float(preset.parameters["V_spike"] / mV)
     try:

@@ -42,7 +42,8 @@ from hh_brian.models.library import differences_from_builtin
 STIMULUS_PARAMETER = "parameter"  # I_inj is a per-neuron constant (set before a run)
 STIMULUS_TIMED = "timed"  # I_inj = I_stim(t): a TimedArray named I_stim
 STIMULUS_TIMED_2D = "timed_2d"  # I_inj = I_stim(t, i): one column per neuron
-STIMULUS_KINDS = (STIMULUS_PARAMETER, STIMULUS_TIMED, STIMULUS_TIMED_2D)
+STIMULUS_EXPRESSION = "expression"  # I_inj = <current_expression> (a Drive's terms)
+STIMULUS_KINDS = (STIMULUS_PARAMETER, STIMULUS_TIMED, STIMULUS_TIMED_2D, STIMULUS_EXPRESSION)
 
 #: How instantaneous gates are rendered.
 SUBEXPRESSION, FROZEN = "subexpression", "frozen"
@@ -167,16 +168,17 @@ def render(
     extra_currents: Sequence[str] = (),
     rate_functions: Mapping[str, object] | None = None,
     instantaneous: str = SUBEXPRESSION,
+    current_expression: str | None = None,
 ) -> RenderedModel:
     """Render *model* into Brian2 equations and a namespace.
 
     Parameters
     ----------
     model : CellModel
-    stimulus : {'parameter', 'timed', 'timed_2d'}
+    stimulus : {'parameter', 'timed', 'timed_2d', 'expression'}
         How ``I_inj`` is defined: a per-neuron parameter, ``I_stim(t)`` or
         ``I_stim(t, i)`` with ``I_stim`` a TimedArray the caller adds to the
-        namespace.
+        namespace, or *current_expression* (whose names the caller adds).
     extra_currents : sequence of str
         Names of further physical input currents (e.g. synaptic ``I_syn``),
         defined by the caller with :func:`current_unit` units.
@@ -206,8 +208,12 @@ def render(
         lines.append(f"I_inj : {unit}")
     elif stimulus == STIMULUS_TIMED:
         lines.append(f"I_inj = I_stim(t) : {unit}")
-    else:
+    elif stimulus == STIMULUS_TIMED_2D:
         lines.append(f"I_inj = I_stim(t, i) : {unit}")
+    else:
+        if not current_expression:
+            raise HHBrianInputError("stimulus 'expression' needs a current_expression")
+        lines.append(f"I_inj = {current_expression} : {unit}")
     namespace = _namespace(model)
     if rate_functions:
         namespace.update(rate_functions)

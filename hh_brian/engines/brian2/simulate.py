@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 import weakref
+from collections.abc import Sequence
 
 import numpy as np
 from brian2 import (
@@ -34,8 +35,11 @@ from hh_brian.engines.brian2.settings import brian2_settings
 from hh_brian.engines.trace import SimulationResult
 from hh_brian.models.cell import CellModel
 from hh_brian.models.currents import coerce_current
+from hh_brian.models.drive import Drive, make_drive
 from hh_brian.models.kinetics import check_initial_state, resting_state
+from hh_brian.models.stimulus_base import Stimulus
 from hh_brian.render.brian2 import (
+    STIMULUS_EXPRESSION,
     STIMULUS_PARAMETER,
     STIMULUS_TIMED,
     STIMULUS_TIMED_2D,
@@ -88,7 +92,7 @@ class BlowUpGuard:
 def simulate(
     preset: CellModel,
     *,
-    current: Quantity | TimedArray,
+    current: Quantity | TimedArray | Stimulus | Sequence[Stimulus] | Drive,
     duration: Quantity,
     dt: Quantity = 0.01 * ms,
     method: str = "exponential_euler",
@@ -104,11 +108,14 @@ def simulate(
     Parameters
     ----------
     preset : Preset
-    current : Quantity or TimedArray
+    current : Quantity, Stimulus, sequence of Stimulus, Drive or TimedArray
         Physical injected current (positive depolarises): a density or, for
-        presets with an area, an absolute current.  A scalar, one value per
-        neuron, or a TimedArray (1-D: the same for all neurons; 2-D: one
-        column per neuron).
+        presets with an area, an absolute current.  A scalar or one value per
+        neuron; stimuli (added together, each read with its own timing: held
+        at the step's start, or at each stage's time, see
+        :mod:`hh_brian.models.stimulus_base`; edges must lie on the grid); or
+        a TimedArray (1-D: the same for all neurons; 2-D: one column per
+        neuron), which Brian2 reads at each stage's time.
     duration, dt : Quantity
         Simulated time and time step.
     method : {'exponential_euler', 'rk4', 'euler'}
@@ -149,7 +156,19 @@ def simulate(
     n_steps = check_time_step(dt, duration)
 
     namespace: dict[str, object] = {}
-    if isinstance(current, TimedArray):
+    expression = None
+    if isinstance(current, Stimulus) or _is_stimuli(current) or isinstance(current, Drive):
+        drive = current if isinstance(current, Drive) else make_drive(preset, current, dt, duration)
+        if drive.is_constant:
+            current = drive.held[0] if drive.columns > 1 else drive.held[0, 0]
+        else:
+            expression, names = drive.brian2()
+            namespace.update(names)
+    if expression is not None:
+        stimulus = STIMULUS_EXPRESSION
+        n_default = drive.columns
+        constant = None
+    elif isinstance(current, TimedArray):
         stimulus = STIMULUS_TIMED_2D if current.values.ndim == 2 else STIMULUS_TIMED
         coerce_current(preset, Quantity(1, dim=current.dim), what="current")  # unit check only
         namespace["I_stim"] = current
@@ -163,7 +182,12 @@ def simulate(
     if n_neurons < 1:
         raise HHBrianInputError(f"n_neurons must be at least 1, got {n_neurons}")
 
-    model = render(preset, stimulus=stimulus, instantaneous=instantaneous_mode(method))
+    model = render(
+        preset,
+        stimulus=stimulus,
+        instantaneous=instantaneous_mode(method),
+        current_expression=expression,
+    )
     namespace.update(model.namespace)
     state_variables = preset.state_variables
     gates = preset.gate_names
@@ -234,6 +258,15 @@ def simulate(
             final = {name: np.asarray(getattr(group, name)[:]) for name in state_variables}
             check_finite(result, final)
         return result
+
+
+def _is_stimuli(current: object) -> bool:
+    """True for a non-empty list or tuple of stimuli."""
+    return (
+        isinstance(current, list | tuple)
+        and bool(current)
+        and all(isinstance(s, Stimulus) for s in current)
+    )
 
 
 def _record_indices(record: bool | np.ndarray | list[int], n_neurons: int) -> np.ndarray:

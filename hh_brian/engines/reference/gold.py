@@ -97,10 +97,10 @@ def solve_gold(
     spike_t: list[FloatArray] = []
     state = y.ravel()
     for j, (t0, t1) in enumerate(zip(edges[:-1], edges[1:], strict=True)):
-        if current.kind == "callable":
+        if current.kind == "callable" or current.smooth is not None:
 
-            def rhs(t: float, s: FloatArray) -> FloatArray:
-                return model.f(t, s.reshape(ns, n_neurons), current.at(t)).ravel()
+            def rhs(t: float, s: FloatArray, t0: float = t0) -> FloatArray:
+                return model.f(t, s.reshape(ns, n_neurons), current.at(t, t0)).ravel()
         else:
             i_seg = current.at(t0).copy()
 

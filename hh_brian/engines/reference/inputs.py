@@ -6,7 +6,7 @@ Currents are densities in uA/cm^2 (physical sign: positive depolarises), time in
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from math import floor
 from typing import Literal
 
@@ -41,6 +41,15 @@ class CurrentInput:
         ``i(t)`` for callable inputs.
     dt : float or None
         Sampling interval of sampled inputs, ms.
+    hold : bool
+        For sampled inputs: every stage of a step reads the sample of the step's
+        start (True), or the sample at the stage's own time, ``floor(t/dt)``,
+        as lecture 7 does (False; the last rk4 stage then reads the next sample).
+    smooth : callable or None
+        ``s(t, t_step)``: a further current read at each stage's time *t* of the
+        step that starts at *t_step* (ms), added to the rest.
+    edges : ndarray
+        Times (ms) where *smooth* jumps; the gold solver integrates up to each.
     """
 
     kind: Literal["constant", "sampled", "callable"]
@@ -48,26 +57,39 @@ class CurrentInput:
     values: NDArray[np.float64] | None = None
     function: CurrentFunction | None = None
     dt: float | None = None
+    hold: bool = False
+    smooth: Callable[[float, float], ArrayLike] | None = None
+    edges: NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
 
-    def at(self, t: float) -> NDArray[np.float64]:
-        """Current at time ``t`` (ms), shape ``(N,)`` (a view for array inputs)."""
+    def at(self, t: float, t_step: float | None = None) -> NDArray[np.float64]:
+        """Current at stage time ``t`` of the step from ``t_step`` (ms; default ``t``).
+
+        Shape ``(N,)`` (a view for array inputs without a smooth part).
+        """
+        t_step = t if t_step is None else t_step
         if self.kind == "constant":
-            return self.values  # type: ignore[return-value]
-        if self.kind == "sampled":
-            k = sample_index(t, self.dt)  # type: ignore[arg-type]
+            value = self.values
+        elif self.kind == "sampled":
+            k = sample_index(t_step if self.hold else t, self.dt)  # type: ignore[arg-type]
             k = min(max(k, 0), self.values.shape[0] - 1)  # type: ignore[union-attr]
-            return self.values[k]  # type: ignore[index]
-        value = np.asarray(self.function(t), dtype=np.float64)  # type: ignore[misc]
-        return np.broadcast_to(value, (self.n_neurons,))
+            value = self.values[k]  # type: ignore[index]
+        else:
+            value = np.broadcast_to(
+                np.asarray(self.function(t), dtype=np.float64),  # type: ignore[misc]
+                (self.n_neurons,),
+            )
+        if self.smooth is None:
+            return value  # type: ignore[return-value]
+        return value + np.asarray(self.smooth(t, t_step), dtype=np.float64)
 
     def breakpoints(self, t_end: float) -> NDArray[np.float64]:
-        """Times in ``(0, t_end)`` (ms) where a sampled input changes value."""
-        if self.kind != "sampled":
-            return np.empty(0)
-        vals = self.values
-        change = np.flatnonzero(np.any(vals[1:] != vals[:-1], axis=1)) + 1  # type: ignore[index]
-        times = change * self.dt
-        return times[(times > 0) & (times < t_end)]
+        """Times in ``(0, t_end)`` (ms) where the input jumps."""
+        times = np.asarray(self.edges, dtype=np.float64)
+        if self.kind == "sampled":
+            vals = self.values
+            change = np.flatnonzero(np.any(vals[1:] != vals[:-1], axis=1)) + 1  # type: ignore[index]
+            times = np.concatenate((times, change * self.dt))
+        return np.unique(times[(times > 0) & (times < t_end)])
 
 
 def as_current(

@@ -61,14 +61,15 @@ class ForwardEuler(Integrator):
     order = 1
 
     def step(self, model, t, y, current, dt):  # noqa: D102
-        return y + dt * model.f(t, y, current.at(t))
+        return y + dt * model.f(t, y, current.at(t, t))
 
 
 class RK4(Integrator):
     """Classic fourth-order Runge-Kutta.
 
-    The input is sampled at ``t``, ``t + dt/2`` (same sample as ``t`` for sampled arrays)
-    and ``t + dt`` (the next sample), as in lecture 7.
+    The input is read at ``t``, ``t + dt/2`` and ``t + dt`` of the step from ``t``
+    (:meth:`CurrentInput.at`): a held input gives the step's start value to every
+    stage; lecture 7's sampled input gives the next sample to the last stage.
     """
 
     name = "rk4"
@@ -76,11 +77,11 @@ class RK4(Integrator):
 
     def step(self, model, t, y, current, dt):  # noqa: D102
         half = 0.5 * dt
-        i_mid = current.at(t + half)
-        k1 = model.f(t, y, current.at(t))
+        i_mid = current.at(t + half, t)
+        k1 = model.f(t, y, current.at(t, t))
         k2 = model.f(t + half, y + half * k1, i_mid)
         k3 = model.f(t + half, y + half * k2, i_mid)
-        k4 = model.f(t + dt, y + dt * k3, current.at(t + dt))
+        k4 = model.f(t + dt, y + dt * k3, current.at(t + dt, t))
         return y + dt * (k1 + 2.0 * (k2 + k3) + k4) / 6.0
 
 
@@ -97,7 +98,7 @@ class ExponentialEulerAB(Integrator):
     order = 1
 
     def step(self, model, t, y, current, dt):  # noqa: D102
-        big_a, big_b = model.AB(t, y, current.at(t))
+        big_a, big_b = model.AB(t, y, current.at(t, t))
         a = -big_b
         b_over_a = big_a / a
         return (y + b_over_a) * np.exp(a * dt) - b_over_a
@@ -154,7 +155,7 @@ class ExponentialEulerTau(Integrator):
     order = 1
 
     def step(self, model, t, y, current, dt):  # noqa: D102
-        big_a, big_b = model.AB(t, y, current.at(t))
+        big_a, big_b = model.AB(t, y, current.at(t, t))
         y_inf = big_a / big_b
         tau = 1.0 / big_b
         return y_inf + (y - y_inf) * np.exp(-dt / tau)
