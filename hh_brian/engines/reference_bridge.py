@@ -26,6 +26,7 @@ from hh_brian.engines.reference import (
     RefGate,
     gate_rates,
     integrate,
+    solve_gold,
 )
 from hh_brian.engines.reference.inputs import CurrentInput
 from hh_brian.engines.trace import SimulationResult
@@ -283,4 +284,58 @@ def simulate_reference(
         n_neurons=n,
         wall_time=float("nan"),
         info={"engine": "reference", "interpolated_spikes_ms": run.spike_times},
+    )
+
+
+def reference_solution(
+    preset: CellModel,
+    *,
+    current: Quantity | Stimulus | Sequence[Stimulus] | Drive,
+    duration: Quantity,
+    dt: Quantity,
+    initial_state: dict[str, Quantity] | None = None,
+    rtol: float = 1e-12,
+    atol: float = 1e-12,
+) -> SimulationResult:
+    """A tight-tolerance reference solution of one neuron, sampled at ``k*dt``.
+
+    Integrated by :func:`hh_brian.engines.reference.solve_gold` (DOP853) segment
+    by segment between the stimulus edges, with the stimulus exactly as the
+    fixed-step engines define it on the grid of *dt* (held parts constant on
+    each step, smooth parts at each time).  Samples ``0 .. n_steps`` inclusive.
+    """
+    n_steps = check_time_step(dt, duration)
+    if isinstance(current, Stimulus | Drive) or _is_stimuli(current):
+        drive = current if isinstance(current, Drive) else make_drive(preset, current, dt, duration)
+        i_inj = drive_input(drive, 1)
+    else:
+        i_inj = reference_current(preset, current, dt, n_steps)
+    y0 = initial_vector(preset, initial_state)
+    dt_ms = float(dt / ms)
+    with np.errstate(over="ignore", invalid="ignore"):
+        run = solve_gold(
+            reference_model(preset),
+            y0,
+            n_steps * dt_ms,
+            i_inj,
+            rtol=rtol,
+            atol=atol,
+            t_eval=np.arange(n_steps + 1) * dt_ms,
+            dt=dt_ms,
+            threshold=float(preset.parameters["V_spike"] / mV),
+        )
+    traces = {"v": run.V.T * mV, **{g: run.gates[g].T for g in preset.gate_names}}
+    times = np.asarray(run.spike_times[0])
+    return SimulationResult(
+        preset=preset,
+        method=run.method,
+        dt=dt,
+        t=run.t * ms,
+        traces=traces,
+        recorded=np.array([0]),
+        spike_indices=np.zeros(times.size, dtype=int),
+        spike_times=times * ms,
+        n_neurons=1,
+        wall_time=float("nan"),
+        info={"engine": "reference", "rtol": rtol, "atol": atol},
     )
