@@ -28,14 +28,19 @@ from hh_brian.engines.reference import (
     integrate,
     solve_gold,
 )
-from hh_brian.engines.reference.inputs import CurrentInput
+from hh_brian.engines.reference_inputs import (
+    drive_input,
+    is_stimuli,
+    reference_current,
+    with_synapses,
+)
 from hh_brian.engines.trace import SimulationResult
 from hh_brian.models.cell import CellModel
 from hh_brian.models.channels import Gate
-from hh_brian.models.currents import coerce_current
 from hh_brian.models.drive import Drive, make_drive
 from hh_brian.models.kinetics import check_initial_state, resting_state
 from hh_brian.models.library import MODELS
+from hh_brian.models.protocol import SpikeInput
 from hh_brian.models.stimulus_base import Stimulus
 
 #: Brian2 method name -> reference integrator of the identical scheme.
@@ -149,59 +154,6 @@ def reference_model(preset: CellModel) -> ReferenceModel:
     )
 
 
-def current_density_uA_cm2(preset: CellModel, current: Quantity) -> np.ndarray:
-    """Physical injected current as a density in uA/cm^2 (absolute currents / area)."""
-    current = coerce_current(preset, current)
-    if preset.has_area:
-        current = current / preset.parameters["area"]
-    return np.asarray(current / _DENSITY, dtype=float)
-
-
-def drive_input(drive: Drive, n_neurons: int) -> CurrentInput:
-    """A :class:`Drive` as the reference engine's input: the held part read at each
-    step's start, the smooth part at each stage's time, in uA/cm^2 and ms."""
-    held, smooth = drive.numpy()
-    values = np.ascontiguousarray(np.broadcast_to(held, (held.shape[0], n_neurons)))
-    return CurrentInput(
-        "sampled",
-        n_neurons,
-        values=values,
-        dt=float(drive.dt / ms),
-        hold=True,
-        smooth=smooth,
-        edges=drive.smooth_edges() * 1e3,
-    )
-
-
-def reference_current(
-    preset: CellModel, current: Quantity | TimedArray, dt: Quantity, n_steps: int
-):
-    """Constant (scalar or per neuron) or per-step sampled current for the reference."""
-    if not isinstance(current, TimedArray):
-        return current_density_uA_cm2(preset, Quantity(current))
-    if abs(float(current.dt) - float(dt)) > 1e-12 * float(dt):
-        raise HHBrianInputError(
-            f"stimulus sampled every {float(current.dt) * 1e3:g} ms but dt = "
-            f"{float(dt / ms):g} ms; resample the stimulus at dt"
-        )
-    values = Quantity(current.values, dim=current.dim)
-    samples = current_density_uA_cm2(preset, values)
-    # Brian2 clips TimedArray indices to the last value; the reference samples k and k+1.
-    needed = n_steps + 1
-    if samples.shape[0] < needed:
-        pad = np.repeat(samples[-1:], needed - samples.shape[0], axis=0)
-        samples = np.concatenate([samples, pad], axis=0)
-    return samples[:needed]
-
-
-def _is_stimuli(current: object) -> bool:
-    return (
-        isinstance(current, list | tuple)
-        and bool(current)
-        and all(isinstance(s, Stimulus) for s in current)
-    )
-
-
 def initial_vector(preset: CellModel, state: dict[str, Quantity] | None = None) -> np.ndarray:
     """Initial ``(V[mV], gates...)`` from *state* or the model's computed rest."""
     state = check_initial_state(preset, state) if state else resting_state(preset)
@@ -218,8 +170,12 @@ def simulate_reference(
     n_neurons: int | None = None,
     record: bool | list[int] = True,
     initial_state: dict[str, Quantity] | None = None,
+    synapses: Sequence[SpikeInput] = (),
 ) -> SimulationResult:
     """Integrate *preset* with the NumPy reference; same result type as Brian2's.
+
+    *synapses* (spike inputs) enter as input conductances
+    (:func:`conductance_input`).
 
     Samples are taken at ``0, dt, ..., (n_steps - 1)*dt`` like Brian2's
     StateMonitor; spike times are the start of the step in which the threshold
@@ -233,7 +189,7 @@ def simulate_reference(
     dt_ms = float(dt / ms)
     model = reference_model(preset)
     y0 = initial_vector(preset, initial_state)
-    if isinstance(current, Stimulus | Drive) or _is_stimuli(current):
+    if isinstance(current, Stimulus | Drive) or is_stimuli(current):
         drive = current if isinstance(current, Drive) else make_drive(preset, current, dt, duration)
         n = n_neurons or drive.columns
         i_inj = drive_input(drive, n)
@@ -245,6 +201,8 @@ def simulate_reference(
             n = i_inj.shape[1] if np.ndim(i_inj) == 2 else 1
         else:
             n = i_inj.shape[-1] if np.ndim(i_inj) >= 1 else 1
+    if synapses:
+        i_inj = with_synapses(preset, i_inj, synapses, dt, n_steps, n)
     y0 = np.repeat(y0[:, None], n, axis=1)
     threshold = float(preset.parameters["V_spike"] / mV)
     try:
@@ -296,6 +254,7 @@ def reference_solution(
     initial_state: dict[str, Quantity] | None = None,
     rtol: float = 1e-12,
     atol: float = 1e-12,
+    synapses: Sequence[SpikeInput] = (),
 ) -> SimulationResult:
     """A tight-tolerance reference solution of one neuron, sampled at ``k*dt``.
 
@@ -305,11 +264,13 @@ def reference_solution(
     each step, smooth parts at each time).  Samples ``0 .. n_steps`` inclusive.
     """
     n_steps = check_time_step(dt, duration)
-    if isinstance(current, Stimulus | Drive) or _is_stimuli(current):
+    if isinstance(current, Stimulus | Drive) or is_stimuli(current):
         drive = current if isinstance(current, Drive) else make_drive(preset, current, dt, duration)
         i_inj = drive_input(drive, 1)
     else:
         i_inj = reference_current(preset, current, dt, n_steps)
+    if synapses:
+        i_inj = with_synapses(preset, i_inj, synapses, dt, n_steps, 1)
     y0 = initial_vector(preset, initial_state)
     dt_ms = float(dt / ms)
     with np.errstate(over="ignore", invalid="ignore"):

@@ -85,7 +85,8 @@ def check_conventions(presets: Sequence[SynapsePreset], convention: VoltageConve
             )
 
 
-def _modern_v(convention: VoltageConvention) -> str:
+def modern_v(convention: VoltageConvention) -> str:
+    """Brian2 text of the membrane potential in the modern convention."""
     if convention.sign > 0 and float(convention.offset) == 0:
         return "v"
     sign = "+" if convention.sign > 0 else "-"
@@ -143,7 +144,7 @@ def render_synapses(
             namespace[f"Mg_{x}"] = p.mg
             namespace["Mg_half"] = MG_HALF
             namespace["Mg_slope"] = MG_SLOPE
-            v_modern = _modern_v(convention)
+            v_modern = modern_v(convention)
             lines.append(f"B_{x} = 1/(1 + Mg_{x}/Mg_half*exp(-Mg_slope*{v_modern})) : 1")
             lines.append(f"I_{x} = {sign}g_{x}*B_{x}*(E_{x} - v) : amp")
         else:

@@ -22,8 +22,10 @@ from brian2 import (
     NetworkOperation,
     NeuronGroup,
     Quantity,
+    SpikeGeneratorGroup,
     SpikeMonitor,
     StateMonitor,
+    Synapses,
     TimedArray,
     ms,
 )
@@ -37,6 +39,7 @@ from hh_brian.models.cell import CellModel
 from hh_brian.models.currents import coerce_current
 from hh_brian.models.drive import Drive, make_drive
 from hh_brian.models.kinetics import check_initial_state, resting_state
+from hh_brian.models.protocol import SpikeInput
 from hh_brian.models.stimulus_base import Stimulus
 from hh_brian.render.brian2 import (
     STIMULUS_EXPRESSION,
@@ -46,6 +49,7 @@ from hh_brian.render.brian2 import (
     instantaneous_mode,
     render,
 )
+from hh_brian.render.spike_inputs import RenderedSpikeInputs, render_spike_inputs
 
 #: Integration methods hh-brian passes to Brian2 (each is always explicit).
 BRIAN2_METHODS = ("exponential_euler", "rk4", "euler")
@@ -102,6 +106,7 @@ def simulate(
     target: str = "cython",
     check: bool = True,
     fast: bool | None = None,
+    synapses: Sequence[SpikeInput] = (),
 ) -> SimulationResult:
     """Integrate *preset* with Brian2's runtime device.
 
@@ -142,6 +147,10 @@ def simulate(
         state update then gives Inf/NaN instead of raising; the blow-up check
         (*check*) still reports it, from the traces and the final state.
         Ignored for ``target='numpy'``.
+    synapses : sequence of SpikeInput
+        Synaptic input from given spike times onto every neuron
+        (:mod:`hh_brian.render.spike_inputs`: each spike raises the conductance
+        at its arrival time, which must lie on the grid).
 
     Returns
     -------
@@ -187,14 +196,21 @@ def simulate(
         stimulus=stimulus,
         instantaneous=instantaneous_mode(method),
         current_expression=expression,
+        extra_currents=("I_syn",) if synapses else (),
     )
     namespace.update(model.namespace)
+    equations = model.equations
+    inputs = None
+    if synapses:
+        inputs = render_spike_inputs(preset, synapses, dt, n_steps)
+        equations = f"{equations}\n{inputs.equations}"
+        namespace.update(inputs.namespace)
     state_variables = preset.state_variables
     gates = preset.gate_names
     with brian2_settings(target=target):
         group = NeuronGroup(
             n_neurons,
-            model.equations,
+            equations,
             threshold=model.threshold,
             refractory=model.refractory,
             method=method,
@@ -213,10 +229,11 @@ def simulate(
         if constant is not None:
             group.I_inj = constant
 
+        extra = _spike_input_objects(group, inputs, dt) if inputs else []
         indices = _record_indices(record, n_neurons)
         state_monitor = StateMonitor(group, list(state_variables), record=indices, dt=dt)
         spike_monitor = SpikeMonitor(group)
-        network = Network(group, state_monitor, spike_monitor)
+        network = Network(group, state_monitor, spike_monitor, *extra)
         if check:  # stop at the first sign of a blow-up instead of integrating NaN to the end
             guard = BlowUpGuard(group, network, gates)
             network.add(NetworkOperation(guard.check, dt=max(GUARD_INTERVAL, dt), when="end"))
@@ -258,6 +275,25 @@ def simulate(
             final = {name: np.asarray(getattr(group, name)[:]) for name in state_variables}
             check_finite(result, final)
         return result
+
+
+def _spike_input_objects(group: NeuronGroup, inputs: RenderedSpikeInputs, dt: Quantity) -> list:
+    """Spike generators and synapses that drive *group*'s conductances; sets their
+    initial values (arrivals at t = 0)."""
+    for name, value in inputs.initial.items():
+        setattr(group, name, value)
+    objects: list = []
+    for j, ((indices, steps), on_pre, weight) in enumerate(
+        zip(inputs.schedule, inputs.on_pre, inputs.weights, strict=True)
+    ):
+        size = int(indices.max()) + 1 if indices.size else 1
+        source = SpikeGeneratorGroup(size, indices, steps * dt, dt=dt, name=f"spikes_in{j}")
+        synapses = Synapses(
+            source, group, on_pre=on_pre, namespace={f"w_in{j}": weight}, dt=dt, name=f"syn_in{j}"
+        )
+        synapses.connect()
+        objects += [source, synapses]
+    return objects
 
 
 def _is_stimuli(current: object) -> bool:

@@ -97,7 +97,7 @@ def solve_gold(
     spike_t: list[FloatArray] = []
     state = y.ravel()
     for j, (t0, t1) in enumerate(zip(edges[:-1], edges[1:], strict=True)):
-        if current.kind == "callable" or current.smooth is not None:
+        if current.kind == "callable" or current.smooth is not None or current.conductance:
 
             def rhs(t: float, s: FloatArray, t0: float = t0) -> FloatArray:
                 return model.f(t, s.reshape(ns, n_neurons), current.at(t, t0)).ravel()

@@ -8,18 +8,31 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from math import floor
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["SAMPLE_INDEX_EPS", "CurrentInput", "as_current", "sample_index"]
+__all__ = ["SAMPLE_INDEX_EPS", "CurrentInput", "SynapticInput", "as_current", "sample_index"]
 
 #: Added to ``t / dt`` before flooring, so that ``t = k * dt`` maps to sample ``k`` even
 #: when ``k * dt / dt`` rounds to just below ``k``. Half-steps (RK4) stay on sample ``k``.
 SAMPLE_INDEX_EPS = 1e-6
 
 CurrentFunction = Callable[[float], ArrayLike]
+ConductanceFunction = Callable[[float, float], tuple[ArrayLike, ArrayLike]]
+
+
+class SynapticInput(NamedTuple):
+    """An injected current plus input conductances: ``i + g_e - g V`` (uA/cm^2).
+
+    ``g`` is the summed conductance density (mS/cm^2) and ``g_e`` the sum of each
+    conductance times its reversal potential (mS/cm^2 * mV), shape ``(N,)``.
+    """
+
+    current: NDArray[np.float64]
+    g: NDArray[np.float64]
+    g_e: NDArray[np.float64]
 
 
 def sample_index(t: float, dt: float) -> int:
@@ -49,7 +62,11 @@ class CurrentInput:
         ``s(t, t_step)``: a further current read at each stage's time *t* of the
         step that starts at *t_step* (ms), added to the rest.
     edges : ndarray
-        Times (ms) where *smooth* jumps; the gold solver integrates up to each.
+        Times (ms) where *smooth* or *conductance* jumps; the gold solver
+        integrates up to each.
+    conductance : callable or None
+        ``c(t, t_step) -> (g, g_e)``: input conductances (synapses driven by
+        given spike times); :meth:`at` then returns a :class:`SynapticInput`.
     """
 
     kind: Literal["constant", "sampled", "callable"]
@@ -60,6 +77,7 @@ class CurrentInput:
     hold: bool = False
     smooth: Callable[[float, float], ArrayLike] | None = None
     edges: NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
+    conductance: ConductanceFunction | None = None
 
     def at(self, t: float, t_step: float | None = None) -> NDArray[np.float64]:
         """Current at stage time ``t`` of the step from ``t_step`` (ms; default ``t``).
@@ -78,9 +96,15 @@ class CurrentInput:
                 np.asarray(self.function(t), dtype=np.float64),  # type: ignore[misc]
                 (self.n_neurons,),
             )
-        if self.smooth is None:
+        if self.smooth is not None:
+            value = value + np.asarray(self.smooth(t, t_step), dtype=np.float64)
+        if self.conductance is None:
             return value  # type: ignore[return-value]
-        return value + np.asarray(self.smooth(t, t_step), dtype=np.float64)
+        g, g_e = self.conductance(t, t_step)
+        shape = (self.n_neurons,)
+        return SynapticInput(  # type: ignore[return-value]
+            np.broadcast_to(value, shape), np.broadcast_to(g, shape), np.broadcast_to(g_e, shape)
+        )
 
     def breakpoints(self, t_end: float) -> NDArray[np.float64]:
         """Times in ``(0, t_end)`` (ms) where the input jumps."""

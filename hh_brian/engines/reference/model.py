@@ -278,8 +278,9 @@ class ReferenceModel:
         for ch, g in zip(self.channels, self._conductances(y), strict=True):
             g_sum = g_sum + g
             ge_sum = ge_sum + g * ch.E
-        a[0] = (ge_sum + self.current_sign * np.asarray(i_inj, dtype=np.float64)) / self.C_m
-        b[0] = g_sum / self.C_m
+        i_inj, g_in, ge_in = _split_input(i_inj)
+        a[0] = (ge_sum + ge_in + self.current_sign * np.asarray(i_inj, dtype=np.float64)) / self.C_m
+        b[0] = (g_sum + g_in) / self.C_m
         a[1:], b[1:] = self.gate_ab(y[0])
         return a, b
 
@@ -309,21 +310,35 @@ class ReferenceModel:
             Time, ms (unused: the model is autonomous apart from ``i_inj``).
         y : ndarray
             State ``(V, gates...)``, shape ``(1 + G,)`` or ``(1 + G, N)``.
-        i_inj : array_like
+        i_inj : array_like or SynapticInput
             Physical injected current density, uA/cm^2, scalar or shape ``(N,)``;
-            positive depolarises in both conventions.
+            positive depolarises in both conventions.  A ``(current, g, g_e)``
+            triple adds input conductances ``g (E - V)`` (see ``_split_input``).
         """
         del t
         y = np.asarray(y, dtype=np.float64)
         v = y[0]
         out = np.empty_like(y)
+        i_inj, g_in, ge_in = _split_input(i_inj)
         total: FloatArray | float = self.current_sign * np.asarray(i_inj, dtype=np.float64)
         for ch, g in zip(self.channels, self._conductances(y), strict=True):
             total = total + g * (ch.E - v)
+        total = total + (ge_in - g_in * v)
         out[0] = total / self.C_m
         a, b = self.gate_ab(v)
         out[1:] = a - b * y[1:]
         return out
+
+
+def _split_input(i_inj: ArrayLike) -> tuple[ArrayLike, ArrayLike | float, ArrayLike | float]:
+    """``(current, g, g_e)`` of an input: a plain current has no input conductance.
+
+    An input conductance ``g`` with reversal ``E`` (``g_e = g E``, both in the
+    model's convention) enters like a channel: ``g (E - V)``.
+    """
+    if isinstance(i_inj, tuple) and len(i_inj) == 3:
+        return i_inj[0], i_inj[1], i_inj[2]
+    return i_inj, 0.0, 0.0
 
 
 def _power(x: FloatArray | float, p: int) -> FloatArray | float:
