@@ -78,10 +78,11 @@ def voltage_range(start: object, stop: object, step: object, what: str) -> Quant
 
 
 def fitting_dt(edges_ms: list[float], dt_ms: float) -> float:
-    """The largest dt (ms) not above *dt_ms* that puts every edge on the grid.
+    """The largest dt (ms) not above *dt_ms* that puts every edge on the grid and is a
+    terminating decimal (the common grid divided by a number of the form 2^a 5^b).
 
     >>> fitting_dt([1.0, 1.125], 0.05)
-    0.025
+    0.03125
     """
     fractions = [Fraction(e).limit_denominator(10**9) for e in edges_ms if e > 0]
     grid = Fraction(0)
@@ -90,7 +91,16 @@ def fitting_dt(edges_ms: list[float], dt_ms: float) -> float:
     if grid == 0:
         return dt_ms
     divisions = math.ceil(grid / Fraction(dt_ms).limit_denominator(10**9))
+    while not _only_twos_and_fives(divisions):
+        divisions += 1
     return float(grid / divisions)
+
+
+def _only_twos_and_fives(n: int) -> bool:
+    for factor in (2, 5):
+        while n % factor == 0:
+            n //= factor
+    return n == 1
 
 
 def _rational_gcd(a: Fraction, b: Fraction) -> Fraction:
