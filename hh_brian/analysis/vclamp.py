@@ -12,8 +12,9 @@ test step after a prepulse, the tail after an activating step):
   reversal gives it exactly (the current there is ``g*(E - E) = 0``);
 * **Boltzmann** ``y = 1/(1 + exp((V_half - V)/k))``, fitted with
   :func:`scipy.optimize.curve_fit` to the normalised activation curve
-  (peak g / its maximum, step families) or the steady-state inactivation curve
-  (peak |I| in the test step / its maximum, prepulse families); ``k < 0`` for a
+  (peak g / its maximum, step families; channels with an activating gate) or the
+  steady-state inactivation curve (peak |I| in the test step / its maximum,
+  prepulse families; channels with an inactivating gate); ``k < 0`` for a
   decreasing curve;
 * **time constants**: each gate's relaxation in the window fitted with
   ``x_inf - (x_inf - x0) exp(-t/tau)`` (in an ideal clamp this recovers the
@@ -29,6 +30,7 @@ from brian2 import Quantity, cm, mS, ms, mV, uA
 from scipy.optimize import curve_fit
 
 from hh_brian.engines.clamp_trace import ClampTrace
+from hh_brian.models.kinetics import steady_state
 
 #: Current and conductance units of every table and figure.
 CURRENT_UNIT, CURRENT_TAG = uA / cm**2, "uA_per_cm2"
@@ -213,16 +215,35 @@ def analyse(trace: ClampTrace) -> ClampAnalysis:
     levels = protocol.levels
     reversal = {name: reversal_potential(levels, values) for name, values in i_peak.items()}
     analysis = ClampAnalysis(trace, levels, i_peak, i_ss, g_peak, g_ss, tau, reversal)
-    channels = [ch.name for ch in trace.model.channels if ch.gates]
     if protocol.kind == "steps":
+        channels = _channels_with(trace.model, levels, rising=True)
         analysis.activation.update(
             {c: fit_boltzmann(levels, analysis.normalised(c)) for c in channels}
         )
     elif protocol.kind == "prepulse":
+        channels = _channels_with(trace.model, levels, rising=False)
         analysis.inactivation.update(
             {c: fit_boltzmann(levels, analysis.normalised(c)) for c in channels}
         )
     return analysis
+
+
+def _channels_with(model, levels: Quantity, *, rising: bool) -> list[str]:
+    """Channels with a gate whose steady state rises (activation) or falls
+    (inactivation) with depolarisation over *levels*, in the model's convention."""
+    low, high = np.min(levels), np.max(levels)
+    if model.convention.sign < 0:  # depolarisation is negative
+        low, high = high, low
+    found = []
+    for ch in model.channels:
+        for gate in ch.gates:
+            change = float(
+                steady_state(model, gate.name, high) - steady_state(model, gate.name, low)
+            )
+            if (change > 0) == rising and change != 0:
+                found.append(ch.name)
+                break
+    return found
 
 
 __all__ = [
