@@ -248,6 +248,28 @@ def test_activation_and_inactivation_fits_point_the_right_way():
     assert np.all(np.abs(trace.gates["h"][:, end] - h_inf) <= bound)
 
 
+def test_tail_family_fits_the_deactivation_time_constant():
+    """After an activating step to 0 mV, n relaxes at each tail level with tau_n(V_tail)."""
+    model = get_model("dayan_abbott")
+    protocol = build_protocol(
+        "tail",
+        voltage_range(-100 * mV, -40 * mV, 10 * mV, "tail"),
+        hold=HOLD,
+        dt=DT,
+        step_duration=5 * ms,
+        test=0 * mV,
+        duration=30 * ms,
+    )
+    analysis = analyse(run_vclamp(model, protocol))
+    assert [s.name for s in protocol.segments] == ["hold", "activating step", "tail"]
+    tau = np.asarray(time_constant(model, "n", protocol.levels) / ms)
+    assert np.allclose(np.asarray(analysis.tau["n"] / ms), tau, rtol=1e-6)
+    # the peak tail current is the instantaneous g(t_tail) (V - E_K), linear in V, so the
+    # interpolated reversal is E_K to round-off although -77 mV is not a level
+    assert abs(float(analysis.reversal["K"] / mV) + 77.0) < 1e-9
+    assert analysis.activation == {} and analysis.inactivation == {}
+
+
 # ---------------------------------------------------------------------------
 # Series resistance
 # ---------------------------------------------------------------------------
