@@ -149,15 +149,15 @@ def test_the_membrane_equals_the_command_in_an_ideal_clamp(family, model_name):
 
 
 def test_rk4_holds_the_command_within_each_step(family):
-    """A TimedArray read at rk4's stage time t + dt would see the next sample at an edge;
-    the clamp sets v at the step's start, so the first step of the family obeys the
-    closed form of the *old* level and the bound of the *new* one from then on."""
+    """A TimedArray read at rk4's stage time t + dt would see the step's new level during
+    the last step at the holding level.  The clamp sets v at the start of each step, so
+    the gates arrive at the edge exactly at their holding steady state."""
     trace = family("dayan_abbott", "rk4")
-    window = trace.protocol.window_slice()
-    before = window.start - 1  # the last sample at the holding level
+    edge = trace.protocol.window_slice().start  # first sample at the step level
     for gate in trace.model.gate_names:
         x0 = float(steady_state(trace.model, gate, HOLD))
-        assert np.allclose(trace.gates[gate][:, before], x0, rtol=0, atol=1e-14)
+        assert np.allclose(trace.gates[gate][:, edge], x0, rtol=0, atol=1e-14)
+        assert np.ptp(trace.gates[gate][:, edge + 1]) > 0  # and they move after it
 
 
 # ---------------------------------------------------------------------------
