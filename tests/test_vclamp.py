@@ -329,7 +329,7 @@ def test_series_resistance_units():
 
 
 @pytest.mark.neuron
-def test_neuron_seclamp_agrees_on_peak_INa(family):
+def test_neuron_seclamp_agrees_on_peak_INa():
     """Same cell, same steps, NEURON SEClamp with rs = 1 kOhm.  Bound per step level:
     NEURON's fixed step may apply an edge up to one step later (|dI| of one step, the
     largest in the Brian2 trace), and its membrane misses the command by
