@@ -29,6 +29,7 @@ COMMAND_ORDER: tuple[str, ...] = (
     "network",
     "compare",
     "compare-simulators",
+    "vclamp",
 )
 
 
@@ -43,6 +44,7 @@ def load_commands() -> dict:
         gating,
         network,
         validate,
+        vclamp,
     )
 
     return COMMANDS

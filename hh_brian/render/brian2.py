@@ -286,3 +286,15 @@ def _channel_summary(ch) -> str:
         for g in ch.gates
     )
     return f"{ch.name} ({gates})"
+
+
+def namespace_of(model: CellModel) -> dict[str, object]:
+    """The namespace every rendered equation of *model* needs (parameters, each channel's
+    phi, and the units its expressions name); the public name of the namespace builder."""
+    return _namespace(model)
+
+
+def conductance_expression(model: CellModel, channel) -> str:
+    """Brian2 text of one channel's conductance density, e.g. ``g_Na*m**3*h``
+    (an absolute ``g`` is divided by ``area``)."""
+    return _conductance(model, channel)
