@@ -32,10 +32,10 @@ from hh_brian.models.clamp_inputs import (
     MAX_SWEEPS,
     check_duration,
     check_voltage,
-    fitting_dt,
     specific_series_resistance,
     voltage_range,
 )
+from hh_brian.models.drive import fitting_dt
 
 #: Protocol kinds.
 STEPS, PREPULSE, TAIL = "steps", "prepulse", "tail"
@@ -140,7 +140,7 @@ def _check_edges(segments: list[Segment], dt: Quantity) -> None:
     for name, time in edges:
         ratio = float(time / dt)
         if abs(ratio - round(ratio)) > GRID_TOLERANCE * max(ratio, 1.0):
-            suggestion = fitting_dt(edges_ms, float(dt / ms))
+            suggestion = float(fitting_dt(np.array(edges_ms) * ms, dt) / ms)
             raise HHBrianInputError(
                 f"dt: the start of the {name} segment at t = {float(time / ms):.9g} ms is not on "
                 f"the time grid of dt = {float(dt / ms):g} ms (edges are never rounded); use "
@@ -283,7 +283,6 @@ __all__ = [
     "build_protocol",
     "check_duration",
     "check_voltage",
-    "fitting_dt",
     "specific_series_resistance",
     "voltage_range",
 ]

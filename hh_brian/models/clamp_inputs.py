@@ -8,7 +8,6 @@ parameter (``hold``, ``series_resistance``, ...); the command line shows its fla
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
 import numpy as np
 from brian2 import Quantity, get_dimensions, metre, mV, ohm, second, volt
@@ -77,37 +76,6 @@ def voltage_range(start: object, stop: object, step: object, what: str) -> Quant
     return (a + s * np.arange(count)) * mV
 
 
-def fitting_dt(edges_ms: list[float], dt_ms: float) -> float:
-    """The largest dt (ms) not above *dt_ms* that puts every edge on the grid and is a
-    terminating decimal (the common grid divided by a number of the form 2^a 5^b).
-
-    >>> fitting_dt([1.0, 1.125], 0.05)
-    0.03125
-    """
-    fractions = [Fraction(e).limit_denominator(10**9) for e in edges_ms if e > 0]
-    grid = Fraction(0)
-    for value in fractions:  # gcd of rationals: gcd of numerators / lcm of denominators
-        grid = value if grid == 0 else _rational_gcd(grid, value)
-    if grid == 0:
-        return dt_ms
-    divisions = math.ceil(grid / Fraction(dt_ms).limit_denominator(10**9))
-    while not _only_twos_and_fives(divisions):
-        divisions += 1
-    return float(grid / divisions)
-
-
-def _only_twos_and_fives(n: int) -> bool:
-    for factor in (2, 5):
-        while n % factor == 0:
-            n //= factor
-    return n == 1
-
-
-def _rational_gcd(a: Fraction, b: Fraction) -> Fraction:
-    den = a.denominator * b.denominator // math.gcd(a.denominator, b.denominator)
-    return Fraction(math.gcd(int(a * den), int(b * den)), den)
-
-
 def specific_series_resistance(model, resistance: object) -> Quantity:
     """The series resistance as a specific resistance (ohm*metre**2), checked.
 
@@ -153,7 +121,6 @@ __all__ = [
     "MAX_SWEEPS",
     "check_duration",
     "check_voltage",
-    "fitting_dt",
     "specific_series_resistance",
     "voltage_range",
 ]
