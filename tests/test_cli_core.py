@@ -9,7 +9,7 @@ from hh_brian.cli.main import main
 from hh_brian.models.presets import PRESETS
 from hh_brian.render.equation_files import expected_files
 
-NPZ_KEYS = {"t_ms", "v_mV", "n", "m", "h", "spikes_ms", "meta"}
+NPZ_KEYS = {"t_ms", "v_mV", "n", "m", "h", "I_inj_uA_per_cm2", "spikes_ms", "meta"}
 
 
 def run(capsys, *argv):
@@ -73,6 +73,7 @@ def test_simulate_writes_the_npz_contract_and_a_figure(tmp_path, capsys, engine)
         assert data["t_ms"].shape == data["v_mV"].shape == data["n"].shape == (2000,)
         assert np.allclose(np.diff(data["t_ms"]), 0.01)
         assert data["spikes_ms"].size >= 1
+        assert np.allclose(data["I_inj_uA_per_cm2"], 10.0, rtol=1e-14, atol=0)  # the default
         assert data["v_mV"].min() < -80  # depolarisation is negative in the 1952 convention
         meta = json.loads(str(data["meta"]))
     assert meta["preset"] == "hh1952" and meta["convention"] == "hh1952"

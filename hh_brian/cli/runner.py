@@ -7,16 +7,22 @@ after the run succeeded, each atomically.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from brian2 import amp, meter, ms, mV, second
+from brian2 import amp, cm, meter, ms, mV, nA, second, uA
 
+from hh_brian.cli.options import naming_flags
 from hh_brian.core.errors import HHBrianInputError
 from hh_brian.core.expressions import evaluate
 from hh_brian.core.output import PLOT_SUFFIXES, atomic_paths, check_output_path, meta_json, versions
+from hh_brian.core.timegrid import check_time_step
 from hh_brian.engines.brian2.simulate import coerce_current
 from hh_brian.models.cell import CellModel as Preset
+from hh_brian.models.kinetics import check_initial_state
+from hh_brian.models.protocol import Protocol
 
 
 def parse_time(text: str, what: str) -> object:
@@ -43,8 +49,16 @@ def _shown_current(preset: Preset, current) -> str:
     return display_value(current, "cm")
 
 
-def simulation_meta(preset: Preset, *, method: str, dt, duration, current, engine: str) -> dict:
-    """Provenance of one run: preset, convention, method, dt, every parameter, versions."""
+def simulation_meta(
+    preset: Preset, *, method: str, dt, duration, current, engine: str, protocol=None
+) -> dict:
+    """Provenance of one run: preset, convention, method, dt, every parameter, versions.
+
+    *current* is the constant current, or None when the input varies in time;
+    *protocol* (a :class:`~hh_brian.models.protocol.Protocol`) is described in full.
+    """
+    constant = current is not None
+    unit = amp if preset.has_area else amp / meter**2
     return {
         "preset": preset.name,
         "convention": preset.convention.name,
@@ -53,11 +67,15 @@ def simulation_meta(preset: Preset, *, method: str, dt, duration, current, engin
         "method": method,
         "dt_ms": float(dt / ms),
         "duration_ms": float(duration / ms),
-        "current": _shown_current(preset, current),
+        "current": _shown_current(preset, current) if constant else protocol.describe(),
         "current_unit": "amp" if preset.has_area else "amp/meter**2",
-        "current_value_SI": float(
-            np.asarray(current / (amp if preset.has_area else amp / meter**2))
-        ),
+        "current_value_SI": float(np.asarray(current / unit)) if constant else None,
+        "protocol": None if protocol is None else protocol.source,
+        "stimuli": [] if protocol is None else [s.describe() for s in protocol.currents],
+        "synapses": [] if protocol is None else [s.describe() for s in protocol.synapses],
+        "initial_state": None
+        if protocol is None or protocol.initial is None
+        else {k: str(v) for k, v in protocol.initial.items()},
         "parameters": {name: preset.display(name) for name in preset.parameters},
         "rates": dict(preset.rates),
         "phi": {ch.name: preset.phi(ch) for ch in preset.channels if ch.q10 is not None},
@@ -66,26 +84,67 @@ def simulation_meta(preset: Preset, *, method: str, dt, duration, current, engin
     }
 
 
+def command_protocol(
+    *,
+    protocol_path: str | None,
+    current_texts: Sequence[str] | None,
+    v0_text: str | None,
+    dt_text: str | None,
+    duration_text: str | None,
+    method: str | None,
+) -> Protocol:
+    """One protocol from a file and the command line: currents add, the rest override.
+
+    Defaults: 10 uA/cm**2 when no input is given at all, dt 0.01 ms, 100 ms,
+    exponential Euler, the computed rest.
+    """
+    from hh_brian.models.protocol import (
+        Protocol,
+        initial_state_at,
+        read_protocol,
+        stimuli_from_texts,
+    )
+
+    base = read_protocol(protocol_path) if protocol_path else Protocol()
+    with naming_flags(current="--current", v0="--v0"):
+        currents = (*base.currents, *stimuli_from_texts(current_texts or ()))
+        initial = initial_state_at(v0_text) if v0_text else base.initial
+    if not currents and not base.synapses:
+        currents = tuple(stimuli_from_texts(["10*uA/cm**2"]))
+    dt = parse_time(dt_text, "--dt") if dt_text else base.dt or 0.01 * ms
+    duration = (
+        parse_time(duration_text, "--duration") if duration_text else base.duration or 100 * ms
+    )
+    return replace(
+        base,
+        currents=currents,
+        initial=initial,
+        dt=dt,
+        duration=duration,
+        method=method or base.method or "exponential_euler",
+    )
+
+
 def run_single(
     *,
     preset: Preset,
-    method: str,
-    dt_text: str,
-    duration_text: str,
-    current_text: str,
+    protocol: Protocol,
     engine: str,
     out: str,
     plot: str | None,
 ) -> Path:
-    """Validate, simulate one neuron, write ``out`` (NPZ) and optionally a figure.
+    """Validate, simulate one neuron under *protocol*, write ``out`` (NPZ) and a figure.
 
     The NPZ holds ``t_ms``, ``v_mV`` (model's convention), every gate the engine
-    records by name (``m``, ``h``, ``n``, ... one sample per step), ``spikes_ms`` and
-    ``meta`` (JSON string).  *engine* is any registered engine
-    (:mod:`hh_brian.engines.registry`); hh-brian's own engines take *method*, the
-    external simulators use their own scheme (recorded in ``meta``).
+    records by name (``m``, ``h``, ``n``, ... one sample per step), the injected
+    current ``I_inj_uA_per_cm2`` (or ``I_inj_nA`` for a model with an area, at
+    the same times), ``spikes_ms`` and ``meta`` (JSON string).  *engine* is any
+    registered engine (:mod:`hh_brian.engines.registry`); hh-brian's own engines
+    take the protocol's method, initial state and synaptic input; the external
+    simulators use their own scheme (recorded in ``meta``).
     """
     from hh_brian.engines.registry import canonical_name, get_engine, is_available
+    from hh_brian.models.drive import make_drive
 
     try:
         engine = canonical_name(engine)
@@ -100,31 +159,55 @@ def run_single(
     if problem:
         raise HHBrianInputError(f"--engine {engine}: {problem}")
     own = runner.package is None
+    method = protocol.method
     if own and method not in runner.methods:
         raise HHBrianInputError(
             f"--method: unknown method {method!r} for engine {engine}; use one of "
             f"{', '.join(runner.methods)}"
         )
-    dt = parse_time(dt_text, "--dt")
-    duration = parse_time(duration_text, "--duration")
-    from hh_brian.engines.brian2.simulate import check_time_step
-
+    dt, duration = protocol.dt, protocol.duration
     check_time_step(dt, duration)
-    current = parse_current(preset, current_text)
-    if np.ndim(current) != 0:
-        raise HHBrianInputError(f"--current: expected one value, got {current_text!r}")
+    with naming_flags(current="--current"):
+        drive = make_drive(preset, protocol.currents, dt, duration)
+    if drive.columns != 1:
+        raise HHBrianInputError("--current: expected one value per stimulus, got an array")
+    if not own and (protocol.initial or protocol.synapses):
+        raise HHBrianInputError(
+            f"--engine {engine}: an initial state (--v0, [initial]) and synaptic input run on "
+            "hh-brian's engines; use --engine brian2 or reference"
+        )
     out_path = check_output_path(out, (".npz",), "--out")
     plot_path = check_output_path(plot, PLOT_SUFFIXES, "--plot") if plot else None
-
+    current = drive.held[0, 0] if drive.is_constant else None
     options = {"method": method} if own else {}
-    result = runner.run(preset, current=current, duration=duration, dt=dt, **options)
-    meta = simulation_meta(
-        preset, method=result.method, dt=dt, duration=duration, current=current, engine=engine
+    if own:
+        if protocol.initial:
+            options["initial_state"] = check_initial_state(preset, protocol.initial)
+        if protocol.synapses:
+            options["synapses"] = protocol.synapses
+    result = runner.run(
+        preset,
+        current=current if current is not None else drive,
+        duration=duration,
+        dt=dt,
+        **options,
     )
+    meta = simulation_meta(
+        preset,
+        method=result.method,
+        dt=dt,
+        duration=duration,
+        current=current,
+        engine=engine,
+        protocol=protocol,
+    )
+    unit, key = (nA, "I_inj_nA") if preset.has_area else (uA / cm**2, "I_inj_uA_per_cm2")
+    injected = np.asarray(drive.samples()[: result.t.size, 0] / unit)
     arrays = {
         "t_ms": np.asarray(result.t / ms),
         "v_mV": np.asarray(result.traces["v"][0] / mV),
         **{g: np.asarray(result.traces[g][0]) for g in preset.gate_names if g in result.traces},
+        key: injected,
         "spikes_ms": np.asarray(result.spikes_of(0) / ms),
         "meta": np.array(meta_json(meta)),
     }
@@ -135,7 +218,8 @@ def run_single(
         if plot_path:
             from hh_brian.report.plotting import plot_trace
 
-            plot_trace(result, temporaries[1], current_label=current_text, current=current)
+            shown = current if current is not None else drive.samples()[:, 0]
+            plot_trace(result, temporaries[1], current_label=protocol.describe(), current=shown)
     return out_path
 
 

@@ -60,18 +60,33 @@ def run_render(args: argparse.Namespace) -> int:
 
 
 def add_simulate_parser(subparsers: argparse._SubParsersAction) -> None:
-    simulate = subparsers.add_parser("simulate", help="run one neuron and save its traces (NPZ)")
-    simulate.add_argument("preset")
-    simulate.add_argument(
-        "--method", default="exponential_euler", help="exponential_euler (default), rk4 or euler"
+    simulate = subparsers.add_parser(
+        "simulate", help="run one neuron under any current-clamp protocol; save its traces (NPZ)"
     )
-    simulate.add_argument("--dt", default="0.01*ms", help="time step (default 0.01*ms)")
-    simulate.add_argument("--duration", default="100*ms", help="default 100*ms")
+    simulate.add_argument("preset", help="model name or .toml model file")
+    simulate.add_argument(
+        "--method", help="exponential_euler (default), rk4 or euler (or the protocol's)"
+    )
+    simulate.add_argument("--dt", help="time step (default: the protocol's, else 0.01*ms)")
+    simulate.add_argument("--duration", help="default: the protocol's, else 100*ms")
     simulate.add_argument(
         "--current",
-        default="10*uA/cm**2",
-        help="constant injected current, positive depolarises: a density "
-        "('10*uA/cm**2') or, for presets with an area, a current ('0.2*nA')",
+        action="append",
+        metavar="EXPR|KIND:NAME=EXPR,...",
+        help="injected current, positive depolarises; repeat to add. A constant "
+        "('10*uA/cm**2', or '0.2*nA' for models with an area) or a waveform: "
+        "step:amplitude=,onset=,offset= | pulses:amplitude=,width=,period=,onset=,count= | "
+        "ramp:start=,stop=,onset=,offset= | sine:amplitude=,frequency=,bias=,onset=,offset= | "
+        "noise:mean=,std=,tau=,seed= | lecture_noise:seed= | file:path=,unit= "
+        "(default 10*uA/cm**2 when no input is given)",
+    )
+    simulate.add_argument(
+        "--protocol",
+        metavar="FILE.toml",
+        help="a protocol file (currents, initial state, synapses)",
+    )
+    simulate.add_argument(
+        "--v0", metavar="EXPR", help="start at this voltage with the gates at steady state there"
     )
     simulate.add_argument(
         "--engine",
@@ -84,14 +99,20 @@ def add_simulate_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_simulate(args: argparse.Namespace) -> int:
-    from hh_brian.cli.runner import run_single
+    from hh_brian.cli.runner import command_protocol, run_single
 
-    run_single(
-        preset=load_preset(args.preset, args.set),
-        method=args.method,
+    protocol = command_protocol(
+        protocol_path=args.protocol,
+        current_texts=args.current,
+        v0_text=args.v0,
         dt_text=args.dt,
         duration_text=args.duration,
-        current_text=args.current,
+        method=args.method,
+    )
+    settings = [f"{k}={v}" for k, v in protocol.parameters.items()] + list(args.set or ())
+    run_single(
+        preset=load_preset(args.preset, settings),
+        protocol=protocol,
         engine=args.engine,
         out=args.out,
         plot=args.plot,
