@@ -73,11 +73,7 @@ def reference_current(
 
 
 def is_stimuli(current: object) -> bool:
-    return (
-        isinstance(current, list | tuple)
-        and bool(current)
-        and all(isinstance(s, Stimulus) for s in current)
-    )
+    return isinstance(current, list | tuple) and all(isinstance(s, Stimulus) for s in current)
 
 
 def conductance_input(

@@ -297,12 +297,8 @@ def _spike_input_objects(group: NeuronGroup, inputs: RenderedSpikeInputs, dt: Qu
 
 
 def _is_stimuli(current: object) -> bool:
-    """True for a non-empty list or tuple of stimuli."""
-    return (
-        isinstance(current, list | tuple)
-        and bool(current)
-        and all(isinstance(s, Stimulus) for s in current)
-    )
+    """True for a list or tuple of stimuli (empty: no injected current)."""
+    return isinstance(current, list | tuple) and all(isinstance(s, Stimulus) for s in current)
 
 
 def _record_indices(record: bool | np.ndarray | list[int], n_neurons: int) -> np.ndarray:
