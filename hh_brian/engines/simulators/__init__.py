@@ -72,6 +72,8 @@ class SimulatorTrace:
         The integrator, as the simulator applies it.
     notes : tuple of str
         What differs from the hh-brian preset, and why.
+    stimulus : str
+        How the simulator expressed the injected current (its own objects).
     """
 
     simulator: str
@@ -83,6 +85,7 @@ class SimulatorTrace:
     wall_s: float
     scheme: str
     notes: tuple[str, ...] = field(default_factory=tuple)
+    stimulus: str = ""
 
 
 #: name -> (module, python package imported, pip requirement)
@@ -136,7 +139,17 @@ def run_simulator(
         Spike threshold in the modern convention, mV.
     **options
         Backend options, e.g. ``secondorder=2`` (NEURON),
-        ``stimulus="dc_generator"`` (NEST), ``table_divs=3000`` (MOOSE).
+        ``stimulus="dc_generator"`` (NEST), ``table_divs=3000`` (MOOSE), and
+        ``protocol`` (:class:`~hh_brian.engines.simulators.protocol.Protocol`, any
+        current-clamp protocol on the grid of *dt_ms*; it replaces
+        *current_density_uA_cm2*).
+
+    Raises
+    ------
+    SimulatorCannotExpress
+        If the simulator cannot express the preset or the protocol.
+    SimulatorNotInstalled
+        If its Python package is missing.
     """
     if name not in SIMULATORS:
         raise ValueError(f"unknown simulator {name!r}; choose one of {sorted(SIMULATORS)}")
@@ -145,6 +158,15 @@ def run_simulator(
     module = importlib.import_module(module_name)
     if not (dt_ms > 0 and duration_ms > 0):
         raise ValueError(f"dt_ms and duration_ms must be positive, got {dt_ms}, {duration_ms}")
+    protocol = options.get("protocol")
+    if protocol is not None and (
+        abs(protocol.dt_ms - dt_ms) > 1e-12 * dt_ms
+        or abs(protocol.duration_ms - duration_ms) > 1e-9 * duration_ms
+    ):
+        raise ValueError(
+            f"protocol on a grid of {protocol.dt_ms:g} ms over {protocol.duration_ms:g} ms, "
+            f"but dt_ms = {dt_ms:g} and duration_ms = {duration_ms:g}"
+        )
     return module.run(
         preset,
         current_density_uA_cm2=float(current_density_uA_cm2),
