@@ -8,6 +8,7 @@ External simulators record the membrane potential only (no gates).
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 import numpy as np
@@ -46,6 +47,21 @@ class SimulatorEngine:
         """Why the simulator cannot run *model* (NEST, MOOSE: anything but the squid
         structure; NEURON: only what NMODL cannot print), or ``None``."""
         return self._problem(model)
+
+    def cannot_express_current(self, model, current, *, dt, duration) -> str | None:
+        """Why the simulator cannot express the stimulus *current*, or ``None``.
+
+        Needs no simulator installed (each backend module's ``stimulus_refusal``).
+
+        Raises
+        ------
+        HHBrianInputError
+            For a stimulus that no engine could run (an edge off the grid, a
+            current in the wrong units).
+        """
+        protocol = protocol_from_current(model, current, dt=dt, duration=duration)
+        module = importlib.import_module(SIMULATORS[self.name][0])
+        return module.stimulus_refusal(protocol)
 
     def run(self, model, *, current, duration, dt, method=None, **options) -> Trace:
         """Run *model* under *current* for *duration* at step *dt*.

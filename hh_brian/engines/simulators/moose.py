@@ -30,6 +30,10 @@ from hh_brian.engines.simulators.protocol import Protocol, change_points, consta
 
 SCHEME = "exponential Euler on gates and V, staggered (GENESIS/MOOSE 'ee' method)"
 ROOT = "/hh_brian_model"
+INJECT_NOTE = (
+    "inject changed between moose.start segments at the grid edges: the held current "
+    "hh-brian integrates"
+)
 #: Clock ticks MOOSE uses for compartments, channels and tables (0..9 covers them all).
 TICKS = range(10)
 
@@ -148,6 +152,8 @@ def run(
         v = np.asarray(table.vector, dtype=float) * 1e3
     finally:
         moose.delete(ROOT)
+    if len(segments) > 1:
+        notes.append(INJECT_NOTE)
     n = int(round(duration_ms / dt_ms)) + 1
     v = v[:n]
     t = np.arange(len(v)) * dt_ms
@@ -165,15 +171,23 @@ def run(
     )
 
 
+def stimulus_refusal(protocol: Protocol) -> str | None:
+    """Why this backend cannot express *protocol* (a smooth stimulus), or None."""
+    if not protocol.smooth:
+        return None
+    kind = protocol.smooth[0].stimulus.kind
+    return (
+        f"MOOSE cannot express a {kind!r} stimulus here: the backend sets the compartment's "
+        "inject at the edges of piecewise-constant stimuli only; use NEURON (any kind) "
+        "or NEST (sine, ramp)"
+    )
+
+
 def _segments(protocol: Protocol) -> list[tuple[int, float]]:
     """(steps, µA/cm²) runs of constant current; raise for smooth stimuli."""
-    if protocol.smooth:
-        kind = protocol.smooth[0].stimulus.kind
-        raise SimulatorCannotExpress(
-            f"MOOSE backend cannot express a {kind!r} stimulus: it sets the compartment's "
-            "inject at the edges of piecewise-constant stimuli only; use NEURON (any kind) "
-            "or NEST (sine, ramp)"
-        )
+    why = stimulus_refusal(protocol)
+    if why:
+        raise SimulatorCannotExpress(why)
     index, values = change_points(protocol.held_total, protocol.n_steps)
     lengths = np.diff(np.r_[index, protocol.n_steps])
     return [(int(n), float(v)) for n, v in zip(lengths, values, strict=True)]

@@ -39,6 +39,7 @@ from hh_brian.engines.simulators import SimulatorCannotExpress, SimulatorTrace, 
 from hh_brian.engines.simulators.cell import CellModel, cell_model_from_preset
 from hh_brian.engines.simulators.common import spike_times
 from hh_brian.engines.simulators.nest_stimulus import connect, plan
+from hh_brian.engines.simulators.nest_stimulus import refusal as stimulus_refusal
 from hh_brian.engines.simulators.protocol import Protocol, constant_protocol
 
 #: The rates hh_psc_alpha hard-codes, as plain (mV, 1/ms) text (NEST 3.10 source).
@@ -216,3 +217,6 @@ def run(
         notes=tuple(notes),
         stimulus=expressed,
     )
+
+
+__all__ = ["EXPRESSIBLE", "implemented_model", "run", "stimulus_refusal"]

@@ -58,6 +58,11 @@ def _builtin_hh_model(preset) -> CellModel | None:
     return model if builtin_hh_fits(model) else None
 
 
+def stimulus_refusal(protocol: Protocol) -> str | None:
+    """NEURON expresses every stimulus kind (:mod:`.neuron_stimulus`): always None."""
+    return None
+
+
 def _h():
     require("neuron", "neuron==9.0.2", "neuron")
     from neuron import h
