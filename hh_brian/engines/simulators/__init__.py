@@ -8,8 +8,14 @@
 
 Every backend builds one isopotential compartment from the preset's
 parameters (converted with units by :func:`cell_model_from_preset`), starts
-it in the preset's resting state (V at rest, gates at x_inf) and switches a
-constant current on at t = 0.  Spike times are taken from each simulator's
+it in the preset's resting state (V at rest, gates at x_inf) and injects a
+constant current from t = 0 or, given a ``protocol``
+(:mod:`hh_brian.engines.simulators.protocol`: steps, pulses, sampled waveforms,
+ramps, sines, noise), that protocol in the simulator's own form: NEURON IClamps
+and ``Vector.play`` (:mod:`.neuron_stimulus`), NEST ``I_e`` with step-current and
+AC generators (:mod:`.nest_stimulus`), MOOSE ``inject`` set between run segments.
+A kind a simulator has no form for (noise in NEST; ramps, sines and noise in
+MOOSE) raises :class:`SimulatorCannotExpress`.  Spike times are taken from each simulator's
 sampled voltage by the same detector (:func:`reference.spike_times`), not by
 the simulators' own rules (NEST, for instance, reports the sample after the
 peak).
