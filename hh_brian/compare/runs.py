@@ -30,12 +30,15 @@ from hh_brian.core.text import format_number
 from hh_brian.engines.brian2.simulate import simulate
 from hh_brian.engines.reference import INTEGRATORS, IntegrationError, integrate
 from hh_brian.engines.reference_bridge import (
+    drive_input,
     initial_vector,
     reference_current,
     reference_model,
 )
 from hh_brian.engines.registry import engine_names, get_engine
+from hh_brian.models.drive import make_drive
 from hh_brian.models.presets import Preset
+from hh_brian.models.stimulus_base import Stimulus
 
 #: Columns of the comparison table (CSV); :meth:`MethodRow.csv_values` gives their values.
 CSV_COLUMNS = (
@@ -203,10 +206,12 @@ def run_engine(
     method: str,
     *,
     dt: Quantity,
-    current: Quantity,
+    current: Quantity | Stimulus | Sequence[Stimulus],
     duration: Quantity,
 ) -> EngineRun:
     """Integrate one neuron with *engine*'s *method*; raise SimulationBlowUpError on blow-up.
+
+    *current* is a constant Quantity or any stimuli (:mod:`hh_brian.models.stimuli`).
 
     ``wall_s`` is the integration loop only (see the module docstring).
     """
@@ -232,7 +237,10 @@ def run_engine(
         )
     model = reference_model(preset)
     y0 = initial_vector(preset)
-    i_inj = reference_current(preset, current, dt, n_steps)
+    if isinstance(current, Quantity):
+        i_inj = reference_current(preset, current, dt, n_steps)
+    else:  # stimuli: held part at each step's start, smooth part at each stage's time
+        i_inj = drive_input(make_drive(preset, current, dt, duration), 1)
     started = time.perf_counter()
     try:
         run = integrate(model, y0, float(dt / ms), n_steps, method=method, i_inj=i_inj)

@@ -2,10 +2,15 @@
 
 Each simulator integrates the same preset (parameters mapped with units by
 :mod:`hh_brian.engines.simulators`), from the same resting state, under the same
-constant current switched on at t = 0, with its own integrator at the common
-step ``dt`` and again at a fine step.  Every run is scored against the gold
-solution of :mod:`hh_brian.compare.scoring` (scipy DOP853 on the independent NumPy
-model, ``rtol = atol = 1e-12``):
+protocol (a constant current from t = 0, or stimuli that add: steps, pulses,
+sines, ...), with its own integrator at the common step ``dt`` and again at a
+fine step.  The external simulators get the protocol in their own form (NEURON
+IClamps and ``Vector.play``, NEST ``I_e`` and generators, MOOSE ``inject``); each
+row's ``stimulus`` says how, its notes state the known difference, and a
+simulator with no form for a stimulus kind (noise in NEST) is refused before any
+run.  Every run is scored against the gold solution of
+:mod:`hh_brian.compare.scoring` (scipy DOP853 on the independent NumPy model,
+``rtol = atol = 1e-12``; for stimuli, segment by segment between their edges):
 
 - ``max_abs_dv_mV``: max |V - V_gold| on the common grid ``0, dt, 2 dt, ...``
   (modern convention, depolarisation positive, for every simulator);
@@ -36,91 +41,32 @@ from brian2 import Quantity, ms, mV, second
 
 from hh_brian.compare.runs import _divides, check_dts, run_engine
 from hh_brian.compare.scoring import (
+    GOLD_ATOL,
+    GOLD_RTOL,
     GoldSolution,
-    SpikeMatch,
     crossing_times,
     gold_solution,
     match_spikes,
     time_grid_ms,
 )
+from hh_brian.compare.simulator_rows import (
+    CSV_COLUMNS,
+    OWN_STIMULUS,
+    SimulatorRow,
+    empty_row,
+)
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError, closest_names
-from hh_brian.core.text import format_number
+from hh_brian.core.text import current_label
+from hh_brian.engines.reference_bridge import reference_solution
 from hh_brian.engines.registry import engine_names, get_engine, is_available
+from hh_brian.models.drive import make_drive
 from hh_brian.models.presets import Preset
+from hh_brian.models.stimulus_base import Stimulus
 
 SIMULATOR_NAMES = engine_names()
 #: Method used for hh-brian's own engines (Brian2's recommended HH scheme).
 OWN_METHOD = "exponential_euler"
 INSTALL = "pip install 'hh-brian[simulators]'"
-
-CSV_COLUMNS = (
-    "simulator",
-    "status",
-    "scheme",
-    "dt_ms",
-    "n_spikes",
-    "n_gold_spikes",
-    "n_matched",
-    "n_missed",
-    "n_extra",
-    "spike_err_mean_ms",
-    "spike_err_max_ms",
-    "max_abs_dv_mV",
-    "wall_s",
-    "notes",
-)
-
-
-@dataclass(frozen=True)
-class SimulatorRow:
-    """One simulator at one dt, scored against the gold solution.
-
-    ``status`` is ``"ok"``, ``"approximate"`` (a closest model, labelled),
-    ``"cannot express"`` (no run; the reason is in ``notes``) or ``"blew up"``.
-    ``t_ms``/``v_mV`` (modern convention) and ``spikes_ms`` are empty without a run.
-    """
-
-    simulator: str
-    status: str
-    scheme: str
-    dt: Quantity
-    t_ms: np.ndarray
-    v_mV: np.ndarray
-    spikes_ms: np.ndarray
-    match: SpikeMatch | None
-    max_abs_dv: Quantity
-    wall_time: Quantity
-    notes: tuple[str, ...] = ()
-
-    @property
-    def label(self) -> str:
-        suffix = " (approximate)" if self.status == "approximate" else ""
-        return f"{self.simulator}{suffix} dt={float(self.dt / ms):g} ms"
-
-    @property
-    def has_run(self) -> bool:
-        return self.status in ("ok", "approximate")
-
-    def csv_values(self) -> dict[str, object]:
-        """Values for :data:`CSV_COLUMNS` (plain numbers in the units the names state)."""
-        m = self.match
-        num = format_number
-        return {
-            "simulator": self.simulator,
-            "status": self.status,
-            "scheme": self.scheme,
-            "dt_ms": num(self.dt / ms),
-            "n_spikes": m.n_spikes if m else "",
-            "n_gold_spikes": m.n_gold if m else "",
-            "n_matched": m.n_matched if m else "",
-            "n_missed": m.n_missed if m else "",
-            "n_extra": m.n_extra if m else "",
-            "spike_err_mean_ms": num(m.mean_error / ms) if m else "",
-            "spike_err_max_ms": num(m.max_error / ms) if m else "",
-            "max_abs_dv_mV": num(self.max_abs_dv / mV),
-            "wall_s": num(self.wall_time / second),
-            "notes": "; ".join(self.notes),
-        }
 
 
 @dataclass
@@ -128,7 +74,7 @@ class SimulatorComparison:
     """Result of :func:`compare_simulators`; ``gold_v_mV`` is modern, on ``gold_t_ms``."""
 
     preset: Preset
-    current: Quantity
+    current: Quantity | tuple[Stimulus, ...]
     duration: Quantity
     dt: Quantity
     fine_dt: Quantity
@@ -146,6 +92,13 @@ class SimulatorComparison:
             ):
                 return row
         raise KeyError(f"no row for {simulator} at {dt}")
+
+    @property
+    def protocol_text(self) -> str:
+        """The injected current in words (a constant, or the stimuli joined by ``+``)."""
+        if isinstance(self.current, Quantity):
+            return f"constant {current_label(self.current)} from t = 0"
+        return " + ".join(s.describe() for s in self.current)
 
 
 # --------------------------------------------------------------------------- checks
@@ -171,6 +124,40 @@ def check_simulators(names: Sequence[str]) -> None:
         raise HHBrianInputError(
             f"simulators: {repeated[0]!r} is given more than once; give each simulator once"
         )
+
+
+def check_current(
+    preset: Preset,
+    current: Quantity | Sequence[Stimulus],
+    *,
+    simulators: Sequence[str],
+    dt: Quantity,
+    duration: Quantity,
+) -> None:
+    """Check the protocol on the grid of *dt* and that every simulator can express it.
+
+    Raises
+    ------
+    HHBrianInputError
+        Naming ``current`` for an edge off the grid or a current in the wrong units.
+    SimulatorCannotExpress
+        Naming the simulator and the stimulus kind it has no form for.
+    """
+    from hh_brian.engines.simulators import SimulatorCannotExpress
+
+    if isinstance(current, Quantity):
+        return
+    try:
+        make_drive(preset, list(current), dt, duration)
+    except HHBrianInputError as exc:
+        raise HHBrianInputError(f"current: {exc}") from None
+    for name in simulators:
+        engine = get_engine(name)
+        if engine.package is None:
+            continue
+        why = engine.cannot_express_current(preset, list(current), dt=dt, duration=duration)
+        if why:
+            raise SimulatorCannotExpress(f"current: {why}")
 
 
 def check_steps(dt: Quantity, fine_dt: Quantity, duration: Quantity) -> None:
@@ -207,10 +194,11 @@ def _scored(
     v_mV: np.ndarray,
     wall_s: float,
     notes: Sequence[str],
+    stimulus: str = "",
 ) -> SimulatorRow:
     """Score a modern-convention trace on the common grid and by its spikes."""
     if not np.all(np.isfinite(v_mV)):
-        return _empty_row(simulator, "blew up", scheme, dt, (*notes, "non-finite voltage"))
+        return empty_row(simulator, "blew up", scheme, dt, (*notes, "non-finite voltage"))
     grid = time_grid_ms(comparison.dt, comparison.duration)
     grid = grid[grid <= t_ms[-1] + 1e-9]
     gold = _modern_mV(comparison.preset, comparison.gold.at(grid))
@@ -229,25 +217,7 @@ def _scored(
         max_abs_dv=float(np.max(np.abs(dv))) * mV,
         wall_time=wall_s * second,
         notes=tuple(notes),
-    )
-
-
-def _empty_row(
-    simulator: str, status: str, scheme: str, dt: Quantity, notes: Sequence[str]
-) -> SimulatorRow:
-    empty = np.empty(0)
-    return SimulatorRow(
-        simulator=simulator,
-        status=status,
-        scheme=scheme,
-        dt=dt,
-        t_ms=empty,
-        v_mV=empty,
-        spikes_ms=empty,
-        match=None,
-        max_abs_dv=np.nan * mV,
-        wall_time=np.nan * second,
-        notes=tuple(notes),
+        stimulus=stimulus,
     )
 
 
@@ -264,7 +234,7 @@ def _own_engine_row(comparison: SimulatorComparison, engine: str, dt: Quantity) 
             duration=comparison.duration,
         )
     except SimulationBlowUpError as exc:
-        return _empty_row(engine, "blew up", scheme, dt, (str(exc),))
+        return empty_row(engine, "blew up", scheme, dt, (str(exc),))
     return _scored(
         comparison,
         simulator=engine,
@@ -275,6 +245,7 @@ def _own_engine_row(comparison: SimulatorComparison, engine: str, dt: Quantity) 
         v_mV=_modern_mV(preset, run.v_mV),
         wall_s=run.wall_s,
         notes=(),
+        stimulus=OWN_STIMULUS,
     )
 
 
@@ -298,7 +269,7 @@ def _external_rows(
     try:
         traces = [("ok", run())]
     except SimulatorCannotExpress as exc:
-        rows.append(_empty_row(name, "cannot express", "-", dt, (str(exc),)))
+        rows.append(empty_row(name, "cannot express", "-", dt, (str(exc),)))
         if not approximate or engine.cannot_express(comparison.preset):
             return rows
         traces = [("approximate", run(approximate=True))]
@@ -314,9 +285,26 @@ def _external_rows(
                 v_mV=_modern_mV(comparison.preset, np.asarray(trace.v[0] / mV)),
                 wall_s=trace.wall_time,
                 notes=tuple(trace.info["notes"]),
+                stimulus=str(trace.info.get("stimulus", "")),
             )
         )
     return rows
+
+
+def _gold(preset: Preset, current, duration: Quantity, dt: Quantity, fine_dt: Quantity):
+    """The gold solution on the fine grid (which holds the coarse one)."""
+    if isinstance(current, Quantity):
+        return gold_solution(preset, current, duration, [dt, fine_dt])
+    run = reference_solution(
+        preset, current=list(current), duration=duration, dt=fine_dt, rtol=GOLD_RTOL, atol=GOLD_ATOL
+    )
+    return GoldSolution(
+        t_ms=np.asarray(run.t / ms),
+        v_mV=np.asarray(run.v[0] / mV),
+        spikes_ms=np.asarray(run.spike_times / ms),
+        solver=f"scipy {run.method.replace(':', ' ')}, segment by segment between stimulus edges, "
+        f"rtol={GOLD_RTOL:g}, atol={GOLD_ATOL:g}",
+    )
 
 
 def compare_simulators(
@@ -325,7 +313,7 @@ def compare_simulators(
     simulators: Sequence[str] = SIMULATOR_NAMES,
     dt: Quantity = 0.025 * ms,
     fine_dt: Quantity = 0.0025 * ms,
-    current: Quantity,
+    current: Quantity | Stimulus | Sequence[Stimulus],
     duration: Quantity = 100 * ms,
     approximate: bool = True,
 ) -> SimulatorComparison:
@@ -338,8 +326,13 @@ def compare_simulators(
         Names from :data:`SIMULATOR_NAMES`.
     dt, fine_dt : Quantity
         The common step and a finer one (dividing *dt*).
-    current : Quantity
-        Constant current from t = 0 (density, or current for presets with an area).
+    current : Quantity, Stimulus or sequence of Stimulus
+        A constant current from t = 0 (density, or current for presets with an
+        area), or stimuli that add (:mod:`hh_brian.models.stimuli`).  Each external
+        simulator gets them in its own form (IClamps, generators, ``inject``); the
+        rows' ``stimulus`` says how, and their notes state the known difference.
+        The gold solution then integrates the protocol segment by segment
+        (:func:`~hh_brian.engines.reference_bridge.reference_solution` at *fine_dt*).
     duration : Quantity
     approximate : bool
         Where a simulator cannot express the preset, also run its closest model
@@ -348,10 +341,21 @@ def compare_simulators(
     Returns
     -------
     SimulatorComparison
+
+    Raises
+    ------
+    HHBrianInputError
+        For bad names, steps or stimuli (:func:`check_current`); a simulator that
+        cannot express a stimulus raises :class:`SimulatorCannotExpress` before any run.
     """
     check_simulators(simulators)
     check_steps(dt, fine_dt, duration)
-    gold = gold_solution(preset, current, duration, [dt, fine_dt])
+    if isinstance(current, Stimulus):
+        current = (current,)
+    elif not isinstance(current, Quantity):
+        current = tuple(current)
+    check_current(preset, current, simulators=simulators, dt=dt, duration=duration)
+    gold = _gold(preset, current, duration, dt, fine_dt)
     comparison = SimulatorComparison(
         preset=preset,
         current=current,
@@ -368,3 +372,16 @@ def compare_simulators(
             else:
                 comparison.rows.extend(_external_rows(comparison, name, step, approximate))
     return comparison
+
+
+__all__ = [
+    "CSV_COLUMNS",
+    "OWN_STIMULUS",
+    "SIMULATOR_NAMES",
+    "SimulatorComparison",
+    "SimulatorRow",
+    "check_current",
+    "check_simulators",
+    "check_steps",
+    "compare_simulators",
+]

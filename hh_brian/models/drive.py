@@ -30,7 +30,7 @@ from hh_brian.core.errors import HHBrianInputError
 from hh_brian.core.timegrid import check_time_step
 from hh_brian.models.cell import CellModel
 from hh_brian.models.currents import coerce_current, current_density, current_quantity_unit
-from hh_brian.models.stimulus_base import HELD, Stimulus
+from hh_brian.models.stimulus_base import HELD, Stimulus, edge_list
 from hh_brian.models.stimulus_kinds import Constant
 
 #: An edge is on the grid when ``edge/dt`` is within this (relative) of an integer.
@@ -187,10 +187,17 @@ class Drive:
         return held, smooth
 
     def smooth_edges(self) -> np.ndarray:
-        """Times (second) inside the run where a ``stage`` stimulus switches on or off."""
+        """Times (second) inside the run where a ``stage`` stimulus switches on or off.
+
+        Every window boundary (``onset``, ``offset``) counts, also where the value is
+        continuous there (a ramp from 0): whether a stimulus is on is decided at the
+        start of each step or segment, so a segment must not straddle a boundary.
+        """
         duration = self.n_steps * self.dt
         edges = [s.edges(duration) for s in self.smooth]
-        return np.unique(np.concatenate(edges)) if edges else np.empty(0)
+        bounds = [getattr(s, name, None) for s in self.smooth for name in ("onset", "offset")]
+        edges.append(edge_list(*bounds, duration=duration))
+        return np.unique(np.concatenate(edges))
 
     def describe(self) -> str:
         """The stimuli, joined by ``+``."""

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from brian2 import ms
+from brian2 import Quantity, ms
 from matplotlib import rcParams
 from matplotlib.figure import Figure
 
@@ -90,18 +90,34 @@ def text_table(rows: Sequence[SimulatorRow]) -> str:
 
 
 def _title(comparison: SimulatorComparison) -> str:
-    return tables.run_title(comparison.preset.name, comparison.duration, comparison.current)
+    if isinstance(comparison.current, Quantity):
+        return tables.run_title(comparison.preset.name, comparison.duration, comparison.current)
+    return (
+        f"{comparison.preset.name}, {float(comparison.duration / ms):g} ms, "
+        f"{comparison.protocol_text}"
+    )
+
+
+def _stimulus_lines(comparison: SimulatorComparison) -> list[str]:
+    """Per simulator, how it got the protocol (from its row at the common dt)."""
+    lines = ["", "## How each simulator got the stimulus", ""]
+    shown: dict[str, str] = {}
+    for row in comparison.rows:
+        if row.has_run and row.stimulus:
+            shown.setdefault(row.simulator, row.stimulus)
+    lines += [f"- **{name}**: {text}" for name, text in shown.items()]
+    return lines
 
 
 def markdown_report(comparison: SimulatorComparison) -> str:
     """A Markdown report: protocol, table, and why the simulators differ."""
-    columns = [c for c in CSV_COLUMNS if c != "notes"]
+    columns = [c for c in CSV_COLUMNS if c not in ("notes", "stimulus")]
     lines = [
         f"# Simulator comparison: {_title(comparison)}",
         "",
         f"- preset: `{comparison.preset.name}` ({comparison.preset.citation})",
         f"- common dt {float(comparison.dt / ms):g} ms, fine dt "
-        f"{float(comparison.fine_dt / ms):g} ms; constant current from t = 0, resting "
+        f"{float(comparison.fine_dt / ms):g} ms; {comparison.protocol_text}, resting "
         "initial state",
         f"- gold solution: {comparison.gold.solver} on hh-brian's NumPy model; "
         f"{comparison.gold.spikes_ms.size} spikes",
@@ -112,6 +128,8 @@ def markdown_report(comparison: SimulatorComparison) -> str:
         "",
         *tables.markdown_table(comparison.rows, columns),
     ]
+    if not isinstance(comparison.current, Quantity):
+        lines += _stimulus_lines(comparison)
     lines += ["", "## Why they differ", ""]
     for name in dict.fromkeys(row.simulator for row in comparison.rows):
         lines.append(f"- **{name}**: {EXPLANATIONS[name]}")

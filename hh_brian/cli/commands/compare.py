@@ -30,13 +30,33 @@ DEFAULT_DTS = "0.1*ms,0.05*ms,0.025*ms,0.01*ms,0.005*ms"
 # --------------------------------------------------------------------------- shared
 
 
-def add_common_arguments(parser: argparse.ArgumentParser, plot_help: str) -> None:
-    """The preset, protocol (--duration, --current), outputs and --set of a comparison."""
+def add_common_arguments(
+    parser: argparse.ArgumentParser, plot_help: str, *, stimuli: bool = False
+) -> None:
+    """The preset, protocol (--duration, --current), outputs and --set of a comparison.
+
+    With *stimuli*, ``--current`` is repeatable and takes ``KIND:NAME=EXPR,...``
+    too (:mod:`hh_brian.cli.stimulus_options`); its value is then a list or None.
+    """
     parser.add_argument("preset", help="model name or .toml model file")
     parser.add_argument("--duration", default="100*ms", help="default 100*ms")
-    parser.add_argument(
-        "--current", default="10*uA/cm**2", help="constant injected current (default 10*uA/cm**2)"
-    )
+    if stimuli:
+        parser.add_argument(
+            "--current",
+            action="append",
+            metavar="EXPR|KIND:NAME=EXPR,...",
+            help="injected current, repeatable (they add): a constant such as 10*uA/cm**2 "
+            "(the default), or step:amplitude=,onset=,offset= | pulses:amplitude=,width=,"
+            "period=,onset=,count= | ramp:start=,stop=,onset=,offset= | sine:amplitude=,"
+            "frequency=,bias=,onset=,offset= | noise:mean=,std=,tau=,seed= | "
+            "file:path=,unit=",
+        )
+    else:
+        parser.add_argument(
+            "--current",
+            default="10*uA/cm**2",
+            help="constant injected current (default 10*uA/cm**2)",
+        )
     parser.add_argument("--out", required=True, help="table, .csv")
     parser.add_argument("--plot", help=plot_help)
     parser.add_argument("--report", help="Markdown report, .md")

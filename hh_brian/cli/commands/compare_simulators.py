@@ -22,6 +22,7 @@ from hh_brian.cli.registry import EXIT_OK, register
 
 NAME = "compare-simulators"
 DEFAULT_SIMULATORS = "brian2,reference,neuron,nest,moose"
+DEFAULT_CURRENT = "10*uA/cm**2"
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -32,7 +33,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description="Each simulator's own integrator at --dt and at --fine-dt; spike-time "
         "and voltage errors against scipy's DOP853 (rtol = atol = 1e-12).",
     )
-    add_common_arguments(parser, "overlay figure (.png, .svg, .pdf)")
+    add_common_arguments(parser, "overlay figure (.png, .svg, .pdf)", stimuli=True)
     parser.add_argument(
         "--simulators",
         default=DEFAULT_SIMULATORS,
@@ -53,7 +54,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     """Validate, compare, print a summary and write the outputs."""
     from hh_brian.cli.runner import parse_current
-    from hh_brian.compare.simulators import check_simulators, check_steps, compare_simulators
+    from hh_brian.cli.stimulus_options import is_stimulus_text, parse_current_options
+    from hh_brian.compare.simulators import (
+        check_current,
+        check_simulators,
+        check_steps,
+        compare_simulators,
+    )
     from hh_brian.report.simulators_report import (
         csv_text,
         markdown_report,
@@ -70,7 +77,13 @@ def run(args: argparse.Namespace) -> int:
     duration = parse_time(args.duration, "--duration", "'100*ms'")
     with naming_flags(dt="--dt", fine_dt="--fine-dt", duration="--duration"):
         check_steps(dt, fine_dt, duration)
-    current = parse_current(preset, args.current)
+    texts = args.current or [DEFAULT_CURRENT]
+    if len(texts) == 1 and not is_stimulus_text(texts[0]):
+        current = parse_current(preset, texts[0])  # the historic constant-current run
+    else:
+        current = parse_current_options(texts)
+    with naming_flags(current="--current", simulators="--simulators"):
+        check_current(preset, current, simulators=simulators, dt=dt, duration=duration)
     outputs = check_outputs(args)
 
     comparison = compare_simulators(

@@ -8,8 +8,14 @@
 
 Every backend builds one isopotential compartment from the preset's
 parameters (converted with units by :func:`cell_model_from_preset`), starts
-it in the preset's resting state (V at rest, gates at x_inf) and switches a
-constant current on at t = 0.  Spike times are taken from each simulator's
+it in the preset's resting state (V at rest, gates at x_inf) and injects a
+constant current from t = 0 or, given a ``protocol``
+(:mod:`hh_brian.engines.simulators.protocol`: steps, pulses, sampled waveforms,
+ramps, sines, noise), that protocol in the simulator's own form: NEURON IClamps
+and ``Vector.play`` (:mod:`.neuron_stimulus`), NEST ``I_e`` with step-current and
+AC generators (:mod:`.nest_stimulus`), MOOSE ``inject`` set between run segments.
+A kind a simulator has no form for (noise in NEST; ramps, sines and noise in
+MOOSE) raises :class:`SimulatorCannotExpress`.  Spike times are taken from each simulator's
 sampled voltage by the same detector (:func:`reference.spike_times`), not by
 the simulators' own rules (NEST, for instance, reports the sample after the
 peak).
@@ -72,6 +78,8 @@ class SimulatorTrace:
         The integrator, as the simulator applies it.
     notes : tuple of str
         What differs from the hh-brian preset, and why.
+    stimulus : str
+        How the simulator expressed the injected current (its own objects).
     """
 
     simulator: str
@@ -83,6 +91,7 @@ class SimulatorTrace:
     wall_s: float
     scheme: str
     notes: tuple[str, ...] = field(default_factory=tuple)
+    stimulus: str = ""
 
 
 #: name -> (module, python package imported, pip requirement)
@@ -136,7 +145,17 @@ def run_simulator(
         Spike threshold in the modern convention, mV.
     **options
         Backend options, e.g. ``secondorder=2`` (NEURON),
-        ``stimulus="dc_generator"`` (NEST), ``table_divs=3000`` (MOOSE).
+        ``stimulus="dc_generator"`` (NEST), ``table_divs=3000`` (MOOSE), and
+        ``protocol`` (:class:`~hh_brian.engines.simulators.protocol.Protocol`, any
+        current-clamp protocol on the grid of *dt_ms*; it replaces
+        *current_density_uA_cm2*).
+
+    Raises
+    ------
+    SimulatorCannotExpress
+        If the simulator cannot express the preset or the protocol.
+    SimulatorNotInstalled
+        If its Python package is missing.
     """
     if name not in SIMULATORS:
         raise ValueError(f"unknown simulator {name!r}; choose one of {sorted(SIMULATORS)}")
@@ -145,6 +164,15 @@ def run_simulator(
     module = importlib.import_module(module_name)
     if not (dt_ms > 0 and duration_ms > 0):
         raise ValueError(f"dt_ms and duration_ms must be positive, got {dt_ms}, {duration_ms}")
+    protocol = options.get("protocol")
+    if protocol is not None and (
+        abs(protocol.dt_ms - dt_ms) > 1e-12 * dt_ms
+        or abs(protocol.duration_ms - duration_ms) > 1e-9 * duration_ms
+    ):
+        raise ValueError(
+            f"protocol on a grid of {protocol.dt_ms:g} ms over {protocol.duration_ms:g} ms, "
+            f"but dt_ms = {dt_ms:g} and duration_ms = {duration_ms:g}"
+        )
     return module.run(
         preset,
         current_density_uA_cm2=float(current_density_uA_cm2),

@@ -8,15 +8,16 @@ External simulators record the membrane potential only (no gates).
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 import numpy as np
-from brian2 import cm, ms, mV, uA
+from brian2 import ms, mV
 
 from hh_brian.engines.simulators import SIMULATORS, SimulatorCannotExpress, run_simulator
 from hh_brian.engines.simulators.cell import squid_structure_problem
+from hh_brian.engines.simulators.protocol import protocol_from_current
 from hh_brian.engines.trace import Trace
-from hh_brian.models.currents import current_density
 
 
 class SimulatorEngine:
@@ -47,15 +48,61 @@ class SimulatorEngine:
         structure; NEURON: only what NMODL cannot print), or ``None``."""
         return self._problem(model)
 
+    def cannot_express_current(self, model, current, *, dt, duration) -> str | None:
+        """Why the simulator cannot express the stimulus *current*, or ``None``.
+
+        Needs no simulator installed (each backend module's ``stimulus_refusal``).
+
+        Raises
+        ------
+        HHBrianInputError
+            For a stimulus that no engine could run (an edge off the grid, a
+            current in the wrong units).
+        """
+        protocol = protocol_from_current(model, current, dt=dt, duration=duration)
+        module = importlib.import_module(SIMULATORS[self.name][0])
+        return module.stimulus_refusal(protocol)
+
     def run(self, model, *, current, duration, dt, method=None, **options) -> Trace:
+        """Run *model* under *current* for *duration* at step *dt*.
+
+        Parameters
+        ----------
+        model : hh_brian.models.cell.CellModel
+        current : Quantity, Stimulus, sequence of Stimulus or Drive
+            A constant Quantity (density, or current for models with an area) is on
+            from t = 0; stimuli are expressed in the simulator's own form
+            (:mod:`.neuron_stimulus`, :mod:`.nest_stimulus`, :mod:`.moose`), and the
+            Trace's ``info["stimulus"]`` says how.
+        duration, dt : Quantity
+        method : str, optional
+            Unused (each simulator's scheme is set by its options).
+        **options
+            Backend options (see :func:`~hh_brian.engines.simulators.run_simulator`).
+
+        Returns
+        -------
+        Trace
+            ``v`` in the model's convention; ``info`` has ``engine``, ``scheme``,
+            ``notes`` and ``stimulus``.
+
+        Raises
+        ------
+        SimulatorCannotExpress
+            If the simulator cannot express the model or the stimulus.
+        HHBrianInputError
+            For a stimulus edge off the grid or a current in the wrong units.
+        """
         problem = self.cannot_express(model)
         if problem:
             raise SimulatorCannotExpress(problem)
-        density = float(np.asarray(current_density(model, current) / (uA / cm**2)))
+        protocol = protocol_from_current(model, current, dt=dt, duration=duration)
+        density = protocol.held_total[0] if protocol.from_quantity else 0.0
         run = run_simulator(
             self.name,
             model,
             current_density_uA_cm2=density,
+            protocol=protocol,
             duration_ms=float(duration / ms),
             dt_ms=float(dt / ms),
             v_threshold_mV=float(model.convention.to_modern(model.V_spike) / mV),
@@ -73,5 +120,10 @@ class SimulatorEngine:
             spike_times=np.asarray(run.spikes_ms) * ms,
             n_neurons=1,
             wall_time=run.wall_s,
-            info={"engine": self.name, "scheme": run.scheme, "notes": run.notes},
+            info={
+                "engine": self.name,
+                "scheme": run.scheme,
+                "notes": run.notes,
+                "stimulus": run.stimulus,
+            },
         )

@@ -23,12 +23,17 @@ import time
 
 import numpy as np
 
-from hh_brian.engines.simulators import SimulatorTrace, require
+from hh_brian.engines.simulators import SimulatorCannotExpress, SimulatorTrace, require
 from hh_brian.engines.simulators.cell import CellModel, cell_model_from_preset
 from hh_brian.engines.simulators.common import spike_times
+from hh_brian.engines.simulators.protocol import Protocol, change_points, constant_protocol
 
 SCHEME = "exponential Euler on gates and V, staggered (GENESIS/MOOSE 'ee' method)"
 ROOT = "/hh_brian_model"
+INJECT_NOTE = (
+    "inject changed between moose.start segments at the grid edges: the held current "
+    "hh-brian integrates"
+)
 #: Clock ticks MOOSE uses for compartments, channels and tables (0..9 covers them all).
 TICKS = range(10)
 
@@ -76,8 +81,20 @@ def run(
     vmin_mV: float = -110.0,
     vmax_mV: float = 50.0,
     table_divs: int = 3000,
+    protocol: Protocol | None = None,
 ) -> SimulatorTrace:
-    """Run *preset* in MOOSE with every clock at *dt_ms*."""
+    """Run *preset* in MOOSE with every clock at *dt_ms*.
+
+    *protocol* (:mod:`.protocol`), when given, replaces the constant
+    *current_density_uA_cm2*.  A piecewise-constant protocol sets the
+    compartment's ``inject`` at each change and runs ``moose.start`` in segments
+    between the changes (the current a PulseGen would feed, without its own
+    timing rules); smooth stimuli (ramp, sine, noise) raise
+    :class:`SimulatorCannotExpress`.
+    """
+    if protocol is None:
+        protocol = constant_protocol(current_density_uA_cm2, duration_ms, dt_ms)
+    segments = _segments(protocol)
     moose = _moose()
     model = cell_model_from_preset(preset)
     state = model.resting_state()
@@ -97,7 +114,8 @@ def run(
         comp.Rm = 1.0 / (model.g_L * 10.0 * area_m2)
         comp.Em = model.E_L * 1e-3
         comp.initVm = state["v"] * 1e-3
-        comp.inject = current_density_uA_cm2 * 1e-2 * area_m2
+        to_amp = 1e-2 * area_m2  # µA/cm² -> A
+        comp.inject = segments[0][1] * to_amp
         vgrid = np.linspace(vmin_mV, vmax_mV, table_divs + 1) * 1e-3
         _channel(
             moose,
@@ -127,11 +145,15 @@ def run(
             moose.setClock(tick, dt_ms * 1e-3)
         moose.reinit()
         start = time.perf_counter()
-        moose.start(duration_ms * 1e-3)
+        for steps, value in segments:
+            comp.inject = value * to_amp
+            moose.start(steps * dt_ms * 1e-3)
         wall = time.perf_counter() - start
         v = np.asarray(table.vector, dtype=float) * 1e3
     finally:
         moose.delete(ROOT)
+    if len(segments) > 1:
+        notes.append(INJECT_NOTE)
     n = int(round(duration_ms / dt_ms)) + 1
     v = v[:n]
     t = np.arange(len(v)) * dt_ms
@@ -145,4 +167,36 @@ def run(
         wall_s=wall,
         scheme=SCHEME,
         notes=tuple(notes),
+        stimulus=_expressed(segments, to_amp),
+    )
+
+
+def stimulus_refusal(protocol: Protocol) -> str | None:
+    """Why this backend cannot express *protocol* (a smooth stimulus), or None."""
+    if not protocol.smooth:
+        return None
+    kind = protocol.smooth[0].stimulus.kind
+    return (
+        f"MOOSE cannot express a {kind!r} stimulus here: the backend sets the compartment's "
+        "inject at the edges of piecewise-constant stimuli only; use NEURON (any kind) "
+        "or NEST (sine, ramp)"
+    )
+
+
+def _segments(protocol: Protocol) -> list[tuple[int, float]]:
+    """(steps, µA/cm²) runs of constant current; raise for smooth stimuli."""
+    why = stimulus_refusal(protocol)
+    if why:
+        raise SimulatorCannotExpress(why)
+    index, values = change_points(protocol.held_total, protocol.n_steps)
+    lengths = np.diff(np.r_[index, protocol.n_steps])
+    return [(int(n), float(v)) for n, v in zip(lengths, values, strict=True)]
+
+
+def _expressed(segments: list[tuple[int, float]], to_amp: float) -> str:
+    if len(segments) == 1:
+        return f"Compartment.inject = {segments[0][1] * to_amp:.6g} A from t = 0"
+    return (
+        f"Compartment.inject set at {len(segments) - 1} change time(s), moose.start "
+        f"in {len(segments)} segments"
     )

@@ -38,6 +38,9 @@ import numpy as np
 from hh_brian.engines.simulators import SimulatorCannotExpress, SimulatorTrace, require
 from hh_brian.engines.simulators.cell import CellModel, cell_model_from_preset
 from hh_brian.engines.simulators.common import spike_times
+from hh_brian.engines.simulators.nest_stimulus import connect, plan
+from hh_brian.engines.simulators.nest_stimulus import refusal as stimulus_refusal
+from hh_brian.engines.simulators.protocol import Protocol, constant_protocol
 
 #: The rates hh_psc_alpha hard-codes, as plain (mV, 1/ms) text (NEST 3.10 source).
 HH_PSC_ALPHA_RATES = {
@@ -120,8 +123,14 @@ def run(
     v_threshold_mV: float = -20.0,
     stimulus: str = "I_e",
     approximate: bool = False,
+    protocol: Protocol | None = None,
 ) -> SimulatorTrace:
     """Run *preset* in NEST at resolution *dt_ms*.
+
+    *protocol* (:mod:`.protocol`), when given, replaces the constant
+    *current_density_uA_cm2*.  A protocol whose current never changes is a
+    constant current (``I_e`` or the dc_generator, as below); any other is
+    expressed by :mod:`.nest_stimulus` (step-current and AC generators).
 
     ``stimulus="I_e"`` (default) sets the neuron's constant current, active from
     t = 0.  ``"dc_generator"`` drives it through a dc_generator connected with
@@ -134,6 +143,12 @@ def run(
     nest = _nest()
     nest_model, model, notes = implemented_model(preset, approximate=approximate)
     area = model.area_cm2
+    if protocol is None:
+        protocol = constant_protocol(current_density_uA_cm2, duration_ms, dt_ms)
+    constant = protocol.constant
+    nest_plan = None if constant is not None else plan(protocol, area * 1e6)
+    if nest_plan is not None and stimulus != "I_e":
+        raise ValueError(f"stimulus={stimulus!r} is for a constant current only")
     state = model.resting_state()
     nest.ResetKernel()
     if hasattr(nest, "VerbosityLevel"):
@@ -159,19 +174,30 @@ def run(
     }
     if nest_model == "hh_cond_exp_traub":
         params["V_T"] = model.extra["V_T"]
-    amplitude_pA = current_density_uA_cm2 * area * 1e6
     neuron = nest.Create(nest_model, params=params)
-    if stimulus == "I_e":
-        neuron.I_e = amplitude_pA
+    if nest_plan is not None:
+        connect(nest, neuron, nest_plan, dt_ms)
+        expressed = nest_plan.description
+        notes += nest_plan.notes
+    elif stimulus == "I_e":
+        neuron.I_e = constant * area * 1e6
+        expressed = f"I_e = {constant * area * 1e6:.6g} pA from t = 0"
     else:
-        dc = nest.Create("dc_generator", params={"amplitude": amplitude_pA})
+        dc = nest.Create("dc_generator", params={"amplitude": constant * area * 1e6})
         nest.Connect(dc, neuron, syn_spec={"delay": dt_ms})
         notes.append("dc_generator: current reaches the neuron 2 resolution steps after t = 0.")
+        expressed = f"dc_generator {constant * area * 1e6:.6g} pA (2 steps late)"
     meter = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": dt_ms})
     nest.Connect(meter, neuron)
     start = time.perf_counter()
+    first = nest_plan.first_I_e if nest_plan is not None else []
+    for value in first:
+        neuron.I_e = value
+        nest.Simulate(dt_ms)
+    if nest_plan is not None:
+        neuron.I_e = 0.0  # the generators carry the current from the third step on
     # The multimeter delivers a step's sample one step late: run one more step.
-    nest.Simulate(duration_ms + dt_ms)
+    nest.Simulate(duration_ms - len(first) * dt_ms + dt_ms)
     wall = time.perf_counter() - start
     events = meter.events
     keep = np.asarray(events["times"]) <= duration_ms + dt_ms / 2
@@ -189,4 +215,8 @@ def run(
         wall_s=wall,
         scheme=SCHEME,
         notes=tuple(notes),
+        stimulus=expressed,
     )
+
+
+__all__ = ["EXPRESSIBLE", "implemented_model", "run", "stimulus_refusal"]

@@ -8,7 +8,9 @@ Mapping (units in brackets):
 - every channel, gate and reversal potential through the generated density
   mechanism of :func:`hh_brian.render.nmodl.nmodl_mechanism` (g in S/cm², E in
   mV modern, gates in NEURON's modern v mapped into the model's convention);
-- ``IClamp.amp`` [nA] = J [µA/cm²] · A [cm²] · 1e3, ``del = 0``, on throughout;
+- ``IClamp.amp`` [nA] = J [µA/cm²] · A [cm²] · 1e3; a constant current is one
+  IClamp with ``del = 0``, on throughout; other protocols are expressed by
+  :mod:`.neuron_stimulus` (IClamps per step or pulse, ``Vector.play``);
 - initial state: hh-brian's resting state
   (:func:`hh_brian.models.kinetics.resting_state`), v mapped to modern, passed to
   ``finitialize``; the mechanism's INITIAL block puts every gate at its steady
@@ -37,6 +39,8 @@ from hh_brian.engines.simulators.cell import (
     squid_structure_problem,
 )
 from hh_brian.engines.simulators.common import spike_times
+from hh_brian.engines.simulators.neuron_stimulus import attach
+from hh_brian.engines.simulators.protocol import Protocol, constant_protocol
 
 SCHEMES = {0: "implicit (backward) Euler, fixed step", 2: "Crank-Nicolson, fixed step"}
 
@@ -52,6 +56,11 @@ def _builtin_hh_model(preset) -> CellModel | None:
         return None
     model = cell_model_from_preset(preset)
     return model if builtin_hh_fits(model) else None
+
+
+def stimulus_refusal(protocol: Protocol) -> str | None:
+    """NEURON expresses every stimulus kind (:mod:`.neuron_stimulus`): always None."""
+    return None
 
 
 def _h():
@@ -127,8 +136,8 @@ def _mechanism(preset, mechanism: str) -> tuple[str, CellModel | None, list[str]
     return suffix, None, notes
 
 
-def _build(h, preset, suffix: str, builtin: CellModel | None, current_density_uA_cm2: float):
-    """One section with the mechanism and an IClamp; returns (section, segment, clamp)."""
+def _build(h, preset, suffix: str, builtin: CellModel | None):
+    """One section with the mechanism; returns (section, segment)."""
     from hh_brian.render.nmodl import area_um2, capacitance_uF_cm2
 
     area = area_um2(preset)
@@ -144,12 +153,8 @@ def _build(h, preset, suffix: str, builtin: CellModel | None, current_density_uA
         mech.gl, mech.el = builtin.g_L * 1e-3, builtin.E_L
         sec.ena, sec.ek = builtin.E_Na, builtin.E_K
         h.usetable_hh = 0
-    stim = h.IClamp(seg)
-    stim.delay = 0.0
-    stim.dur = 1e9
-    stim.amp = current_density_uA_cm2 * area * 1e-8 * 1e3  # µA/cm² · cm² -> nA
     h.celsius = preset.celsius
-    return sec, seg, stim
+    return sec, seg
 
 
 def initial_v_mV(preset) -> float:
@@ -164,7 +169,7 @@ def initial_gates(preset, mechanism: str = "auto") -> dict[str, float]:
     """Every gate of *preset* in NEURON right after ``finitialize`` at the resting v."""
     h = _h()
     suffix, builtin, _ = _mechanism(preset, mechanism)
-    sec, seg, stim = _build(h, preset, suffix, builtin, 0.0)
+    sec, seg = _build(h, preset, suffix, builtin)
     try:
         h.finitialize(initial_v_mV(preset))
         mech = getattr(seg, suffix)
@@ -174,7 +179,7 @@ def initial_gates(preset, mechanism: str = "auto") -> dict[str, float]:
             out[gate.name] = getattr(mech, name)
         return out
     finally:
-        del stim, sec  # free the section now (NEURON keeps it while referenced)
+        del sec  # free the section now (NEURON keeps it while referenced)
 
 
 def _state_name(gate: str) -> str:
@@ -192,18 +197,27 @@ def run(
     v_threshold_mV: float = -20.0,
     secondorder: int = 2,
     mechanism: str = "auto",
+    protocol: Protocol | None = None,
 ) -> SimulatorTrace:
     """Run the hh-brian cell model *preset* (any channels) in NEURON.
 
     ``mechanism``: "auto" (built-in ``hh`` where it fits, else generated),
-    "hh" or "generated".
+    "hh" or "generated".  *protocol* (:mod:`.protocol`), when given, replaces
+    the constant *current_density_uA_cm2* and is expressed as IClamps
+    (:mod:`.neuron_stimulus`).
     """
+    from hh_brian.render.nmodl import area_um2
+
     if secondorder not in SCHEMES:
         raise ValueError(f"secondorder must be 0 or 2, got {secondorder}")
     h = _h()
     suffix, builtin, notes = _mechanism(preset, mechanism)
     v0 = initial_v_mV(preset)
-    sec, seg, stim = _build(h, preset, suffix, builtin, current_density_uA_cm2)
+    if protocol is None:
+        protocol = constant_protocol(current_density_uA_cm2, duration_ms, dt_ms)
+    sec, seg = _build(h, preset, suffix, builtin)
+    stimulus = attach(h, seg, protocol, area_um2(preset))
+    expressed, notes = stimulus.description, notes + stimulus.notes
     try:
         h.dt = dt_ms
         h.secondorder = secondorder
@@ -219,7 +233,7 @@ def run(
         t = np.array(t_rec)
         v = np.array(v_rec)
     finally:
-        del stim, sec  # free the section now (NEURON keeps it while referenced)
+        del stimulus, sec  # free the section now (NEURON keeps it while referenced)
     return SimulatorTrace(
         simulator="neuron",
         preset=preset.name,
@@ -230,4 +244,5 @@ def run(
         wall_s=wall,
         scheme=SCHEMES[secondorder],
         notes=tuple(notes),
+        stimulus=expressed,
     )
