@@ -15,6 +15,7 @@ import numpy as np
 from brian2 import amp, cm, meter, ms, mV, nA, second, uA
 
 from hh_brian.cli.options import naming_flags
+from hh_brian.cli.stimulus_options import parse_current_options
 from hh_brian.core.errors import HHBrianInputError
 from hh_brian.core.expressions import evaluate
 from hh_brian.core.output import PLOT_SUFFIXES, atomic_paths, check_output_path, meta_json, versions
@@ -102,15 +103,17 @@ def command_protocol(
         Protocol,
         initial_state_at,
         read_protocol,
-        stimuli_from_texts,
     )
 
     base = read_protocol(protocol_path) if protocol_path else Protocol()
     with naming_flags(current="--current", v0="--v0"):
-        currents = (*base.currents, *stimuli_from_texts(current_texts or ()))
+        currents = (
+            *base.currents,
+            *(parse_current_options(current_texts) if current_texts else ()),
+        )
         initial = initial_state_at(v0_text) if v0_text else base.initial
     if not currents and not base.synapses:
-        currents = tuple(stimuli_from_texts(["10*uA/cm**2"]))
+        currents = tuple(parse_current_options(["10*uA/cm**2"]))
     dt = parse_time(dt_text, "--dt") if dt_text else base.dt or 0.01 * ms
     duration = (
         parse_time(duration_text, "--duration") if duration_text else base.duration or 100 * ms

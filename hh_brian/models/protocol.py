@@ -38,8 +38,8 @@ from brian2 import Quantity, get_dimensions, meter, ms, second, siemens
 
 from hh_brian.core.errors import HHBrianInputError, closest_names
 from hh_brian.core.expressions import evaluate
-from hh_brian.models.stimuli import Constant, stimulus_from_mapping
-from hh_brian.models.stimulus_base import Stimulus, as_current, as_time
+from hh_brian.models.stimuli import stimulus_from_mapping
+from hh_brian.models.stimulus_base import Stimulus, as_time
 from hh_brian.models.synapse_library import get_synapse
 from hh_brian.models.synapse_preset import SynapsePreset
 
@@ -148,25 +148,6 @@ class Protocol:
         """The stimuli and synaptic inputs, one line."""
         parts = [s.describe() for s in self.currents] + [s.describe() for s in self.synapses]
         return " + ".join(parts) or "no input"
-
-
-def stimuli_from_texts(texts: Sequence[str]) -> list[Stimulus]:
-    """Stimuli from ``--current`` texts: a constant expression or ``KIND:NAME=EXPR,...``.
-
-    Raises
-    ------
-    HHBrianInputError
-        For text that is neither, naming it.
-    """
-    from hh_brian.models.stimuli import parse_stimulus
-
-    stimuli: list[Stimulus] = []
-    for text in texts:
-        if ":" in text:
-            stimuli.append(parse_stimulus(text))
-        else:
-            stimuli.append(Constant(as_current(text, "current", scalar=True)))
-    return stimuli
 
 
 def initial_state_at(v0_text: str) -> dict[str, object]:
@@ -308,5 +289,4 @@ __all__ = [
     "SpikeInput",
     "initial_state_at",
     "read_protocol",
-    "stimuli_from_texts",
 ]
