@@ -21,6 +21,8 @@ A protocol file is TOML; the schema is a contract (extensions marked)::
     weight = "6*nS"               # or a density such as "0.1*mS/cm**2"
     times_ms = [10.0, 20.5, 31.0]
     delay = "0*ms"                # extension: arrival = spike time + delay
+    E_rev = "0*mV"                # extension: override the preset's E_rev, tau_decay,
+                                  # tau_rise
 
 Currents add; several ``[[synapse]]`` tables may use different presets.  Every
 error names the file and the key, with the expected form.
@@ -49,7 +51,7 @@ MAX_FILE_BYTES = 1_000_000
 MAX_SPIKES = 1_000_000
 _SECTIONS = ("protocol", "initial", "parameters", "current", "synapse")
 _PROTOCOL_KEYS = ("duration", "dt", "method")
-_SYNAPSE_KEYS = ("preset", "weight", "times_ms", "delay")
+_SYNAPSE_KEYS = ("preset", "weight", "times_ms", "delay", "E_rev", "tau_decay", "tau_rise")
 
 
 @dataclass(frozen=True, eq=False)
@@ -276,6 +278,12 @@ def _synapse(file: _File, n: int, table: Mapping) -> SpikeInput:
         raise file.error(key, "times_ms must be a list of numbers (ms), e.g. [10.0, 20.5]")
     try:
         preset = get_synapse(str(table["preset"]))
+        overrides = {
+            name: evaluate(str(table[name]), what=f"{key} {name}")
+            for name in ("E_rev", "tau_decay", "tau_rise")
+            if name in table
+        }
+        preset = preset.with_parameters(**overrides) if overrides else preset
         weight = table.get("weight", preset.weight)
         delay = table.get("delay", 0 * ms)
         return SpikeInput(preset, weight, np.asarray(times, dtype=float) * ms, delay)
