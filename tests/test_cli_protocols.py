@@ -188,3 +188,33 @@ def test_nest_hh_cond_exp_traub_protocol_reproduces_nests_stored_trace(tmp_path,
         t_ms, v_mV = data["t_ms"], data["v_mV"]
     ours = np.interp(stored[:, 0], t_ms, v_mV)
     assert np.max(np.abs(ours - stored[:, 1])) < 1e-2
+
+
+def test_compare_runs_methods_on_a_pulse_protocol(tmp_path, capsys):
+    out = tmp_path / "methods.csv"
+    argv = ["compare", "dayan_abbott", "--methods", "rk4", "--engines", "brian2"]
+    argv += ["--dts", "0.025*ms,0.0125*ms", "--duration", "10*ms", "--out", str(out)]
+    argv += ["--current", "pulses:amplitude=20*uA/cm**2,width=0.5*ms,period=5*ms,onset=1*ms"]
+    assert main(argv) == 0, capsys.readouterr().err
+    import csv
+
+    rows = list(csv.DictReader(out.read_text().splitlines()))
+    errors = [float(row["max_abs_dv_mV"]) for row in rows]
+    assert len(rows) == 2 and errors[0] / errors[1] > 2**3  # rk4 keeps its order on pulses
+
+
+@pytest.mark.parametrize(
+    ("current", "fragment"),
+    [
+        ("noise:mean=0*uA/cm**2,std=1*uA/cm**2,tau=1*ms,seed=1", "every dt would see"),
+        ("step:amplitude=5*uA/cm**2,onset=1.01*ms", r"edge at 1\.01 ms"),
+    ],
+)
+def test_compare_refuses_inputs_that_differ_between_dts(tmp_path, capsys, current, fragment):
+    out = tmp_path / "methods.csv"
+    argv = ["compare", "dayan_abbott", "--methods", "rk4", "--engines", "brian2"]
+    argv += ["--dts", "0.025*ms,0.0125*ms", "--duration", "10*ms", "--out", str(out)]
+    assert main([*argv, "--current", current]) == 2
+    err = capsys.readouterr().err
+    assert re.search(fragment, err) and err.count("\n") == 1, err
+    assert not out.exists()

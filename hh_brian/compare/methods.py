@@ -95,9 +95,11 @@ from hh_brian.compare.scoring import (
     merged_grid_ms,
     time_grid_ms,
 )
-from hh_brian.core.errors import SimulationBlowUpError
+from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError
 from hh_brian.engines.reference import INTEGRATORS
+from hh_brian.models.drive import make_drive
 from hh_brian.models.presets import Preset
+from hh_brian.models.stimulus_base import Stimulus
 
 __all__ = [
     "ALL_METHODS",
@@ -287,12 +289,34 @@ class MethodComparison:
         )
 
 
+def check_stimuli(
+    preset: Preset, stimuli: Sequence[Stimulus], dts: Sequence[Quantity], duration: Quantity
+) -> list[Stimulus]:
+    """Stimuli a comparison across time steps can use: the same input at every dt.
+
+    Raises
+    ------
+    HHBrianInputError
+        For noise, whose sampled path depends on dt, or an edge off one dt's grid.
+    """
+    for stimulus in stimuli:
+        if stimulus.kind in ("noise", "lecture_noise"):
+            raise HHBrianInputError(
+                f"current: a {stimulus.kind} stimulus is sampled on each dt's own grid, so "
+                "every dt would see a different input; compare methods on deterministic "
+                "stimuli (step, pulses, ramp, sine, file)"
+            )
+    for dt in dts:
+        make_drive(preset, list(stimuli), dt, duration)  # every edge on every grid
+    return list(stimuli)
+
+
 def compare_methods(
     preset: Preset,
     *,
     methods: Sequence[str],
     dts: Sequence[Quantity],
-    current: Quantity,
+    current: Quantity | Sequence[Stimulus],
     duration: Quantity,
     engines: Sequence[str] = ENGINES,
 ) -> MethodComparison:
@@ -307,8 +331,10 @@ def compare_methods(
         listed in ``skipped``.
     dts : sequence of Quantity
         Distinct time steps; each must divide *duration*.
-    current : Quantity
-        Constant injected current (density, or current for presets with an area).
+    current : Quantity or sequence of Stimulus
+        Constant injected current (density, or current for presets with an area),
+        or stimuli that add; their edges must lie on every dt's grid, and noise
+        (whose path depends on dt) is refused.
     duration : Quantity
     engines : sequence of str
         ``"brian2"`` and/or ``"reference"``, each once.
@@ -319,7 +345,11 @@ def compare_methods(
     """
     check_methods(methods, engines)
     dts = check_dts(dts, duration)
-    window = min(order_window_ms(preset, current), float(duration / ms)) * ms
+    if isinstance(current, list | tuple):
+        current = check_stimuli(preset, current, dts, duration)
+        window = duration
+    else:
+        window = min(order_window_ms(preset, current), float(duration / ms)) * ms
     comparison = MethodComparison(
         preset=preset,
         current=current,

@@ -26,7 +26,10 @@ from brian2 import Quantity, ms, mV
 
 from hh_brian.engines.reference import solve_gold
 from hh_brian.engines.reference_bridge import initial_vector, reference_current, reference_model
+from hh_brian.engines.reference_inputs import drive_input
+from hh_brian.models.drive import make_drive
 from hh_brian.models.presets import Preset
+from hh_brian.models.stimulus_base import Stimulus
 
 #: Tolerances of the gold solution (scipy DOP853); far below any fixed-step error here.
 GOLD_RTOL = 1e-12
@@ -190,17 +193,24 @@ def merged_grid_ms(dts: Sequence[Quantity], duration: Quantity) -> np.ndarray:
 
 
 def gold_solution(
-    preset: Preset, current: Quantity, duration: Quantity, dts: Sequence[Quantity]
+    preset: Preset,
+    current: Quantity | Sequence[Stimulus],
+    duration: Quantity,
+    dts: Sequence[Quantity],
 ) -> GoldSolution:
     """Solve *preset* to tight tolerance and evaluate it on the union of the dts' grids.
 
     Uses the independent NumPy reference model (:mod:`hh_brian.engines.reference`)
     with :func:`~hh_brian.engines.reference.solve_gold` (DOP853, ``rtol = atol = 1e-12``);
-    spike times are refined by root finding on the dense output.
+    spike times are refined by root finding on the dense output.  Stimuli are
+    integrated segment by segment between their edges.
     """
     grid = merged_grid_ms(dts, duration)
     model = reference_model(preset)
-    i_inj = float(np.asarray(reference_current(preset, current, 1 * ms, 1)))
+    if isinstance(current, list | tuple):  # stimuli: the same input on every dt's grid
+        i_inj = drive_input(make_drive(preset, list(current), min(dts), duration), 1)
+    else:
+        i_inj = float(np.asarray(reference_current(preset, current, 1 * ms, 1)))
     solution = solve_gold(
         model,
         initial_vector(preset),

@@ -63,9 +63,16 @@ def markdown_table(rows: Iterable[Row], columns: Sequence[str]) -> list[str]:
     return lines
 
 
-def run_title(preset_name: str, duration: Quantity, current: Quantity) -> str:
-    """``"<preset>, <duration> ms at <current>"`` for figure and report titles."""
-    return f"{preset_name}, {float(duration / ms):g} ms at {current_label(current)}"
+def run_title(preset_name: str, duration: Quantity, current: object) -> str:
+    """``"<preset>, <duration> ms at <current>"`` for figure and report titles.
+
+    *current* is a constant Quantity or a sequence of stimuli (then described).
+    """
+    if isinstance(current, list | tuple):
+        shown = " + ".join(s.describe() for s in current)
+    else:
+        shown = current_label(current)
+    return f"{preset_name}, {float(duration / ms):g} ms at {shown}"
 
 
 __all__ = [

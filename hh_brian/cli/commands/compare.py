@@ -132,7 +132,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "blow-ups; observed orders (V from rest to 1 ms past the first spike, and spike "
         "times), flagged where not asymptotic; the cheapest run meeting --target.",
     )
-    add_common_arguments(parser, "figure: error vs dt and vs wall time (.png, .svg, .pdf)")
+    add_common_arguments(
+        parser, "figure: error vs dt and vs wall time (.png, .svg, .pdf)", stimuli=True
+    )
     parser.add_argument(
         "--methods",
         default=DEFAULT_METHODS,
@@ -157,6 +159,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     """Validate, compare, print a summary and write the outputs."""
     from hh_brian.cli.runner import parse_current
+    from hh_brian.cli.stimulus_options import is_stimulus_text, parse_current_options
     from hh_brian.compare.methods import check_dts, check_methods, check_target, compare_methods
     from hh_brian.report.compare_report import (
         csv_text,
@@ -178,12 +181,17 @@ def run(args: argparse.Namespace) -> int:
     with naming_flags(dts="--dts", duration="--duration", target="--target"):
         dts = check_dts(dts, duration)
         target = check_target(parse_time(args.target, "--target", "'0.1*ms'"))
-    current = parse_current(preset, args.current)
+    texts = args.current or ["10*uA/cm**2"]
+    if len(texts) == 1 and not is_stimulus_text(texts[0]):
+        current = parse_current(preset, texts[0])  # a constant current, as before
+    else:
+        current = parse_current_options(texts)
     outputs = check_outputs(args)
 
-    comparison = compare_methods(
-        preset, methods=methods, dts=dts, current=current, duration=duration, engines=engines
-    )
+    with naming_flags(current="--current"):
+        comparison = compare_methods(
+            preset, methods=methods, dts=dts, current=current, duration=duration, engines=engines
+        )
     write_outputs(
         outputs,
         csv_text(comparison.rows),
