@@ -43,7 +43,6 @@ from brian2 import (
     Network,
     NeuronGroup,
     Quantity,
-    SpikeMonitor,
     get_dimensions,
     ms,
     second,
@@ -68,6 +67,12 @@ from hh_brian.engines.brian2.simulate import (
     blow_up_advice,
     check_time_step,
     coerce_current,
+)
+from hh_brian.engines.brian2.spikes import (
+    attach_detector,
+    recorded_spikes,
+    spike_monitor,
+    with_detector,
 )
 from hh_brian.models.kinetics import resting_state
 from hh_brian.models.presets import Preset
@@ -151,7 +156,7 @@ def fi_curve(
     start_high = float(coerce_current(preset, prime_current, what="prime_current") / unit)
 
     model = render(preset, extra_currents=("I_sweep",))
-    equations = model.equations + _SWEEP_EQUATIONS.format(unit=model.current_unit)
+    equations = with_detector(model.equations) + _SWEEP_EQUATIONS.format(unit=model.current_unit)
     namespace = {**model.namespace, "prime_spikes": PRIME_SPIKES}
     with brian2_settings(target=target):
         group = NeuronGroup(
@@ -169,6 +174,7 @@ def fi_curve(
         rest = resting_state(preset)
         for name in preset.state_variables:
             setattr(group, name, rest[name])
+        attach_detector(group, model.refractory)
         group.I_inj = 0 * unit
         group.I_target = np.tile(targets, 3) * unit
         group.I_start = np.concatenate([np.zeros(n), np.full(n, start_high), targets]) * unit
@@ -179,7 +185,7 @@ def fi_curve(
         group.t_release = (
             np.concatenate([np.zeros(n), np.full(n, float(prime / second)), np.zeros(n)]) * second
         )
-        spikes = SpikeMonitor(group)
+        spikes = spike_monitor(group)
         network = Network(group, spikes)
         started = time.perf_counter()
         network.run(total, namespace=namespace)
@@ -191,7 +197,8 @@ def fi_curve(
             f"{preset.name}); {blow_up_advice(method)}"
         )
     window_start = total - MEASURE_FRACTION * duration
-    rates = firing_rate(spikes.i[:], spikes.t[:], 3 * n, window_start, total)
+    spike_i, spike_t, _ = recorded_spikes(spikes, dt, preset.V_spike)
+    rates = firing_rate(spike_i, spike_t, 3 * n, window_start, total)
     released = np.asarray(group.t_release[n : 2 * n] / second)
     return FICurve(
         preset=preset,
@@ -201,7 +208,7 @@ def fi_curve(
         rate_up=rates[:n],
         rate_down=rates[n : 2 * n],
         rate_step=rates[2 * n :],
-        spikes_step=np.bincount(np.asarray(spikes.i[:]), minlength=3 * n)[2 * n :],
+        spikes_step=np.bincount(spike_i, minlength=3 * n)[2 * n :],
         protocol={
             "ramp": ramp,
             "prime": prime,
