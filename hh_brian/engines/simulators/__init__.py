@@ -10,9 +10,13 @@ Every backend builds one isopotential compartment from the preset's
 parameters (converted with units by :func:`cell_model_from_preset`), starts
 it in the preset's resting state (V at rest, gates at x_inf) and switches a
 constant current on at t = 0.  Spike times are taken from each simulator's
-sampled voltage by the same detector (:func:`reference.spike_times`), not by
-the simulators' own rules (NEST, for instance, reports the sample after the
-peak).
+sampled voltage by the same detector (:func:`common.spike_times`: hh-brian's
+crossing rule of :mod:`hh_brian.core.crossings`, located by a local cubic), not by
+the simulators' own rules.  NEST's ``hh_psc_alpha`` and ``hh_cond_exp_traub``
+emit a spike when V >= 0 mV (V_T + 30 mV for Traub) and falling, i.e. at the
+sample after the peak, with a 2 ms dead time; NEURON's ``NetCon`` (not used here)
+signals when its source v rises past ``NetCon.threshold`` and re-arms when v falls
+back below it, the same rule as hh-brian's, with its own time stamp.
 
 Which simulator can express which preset
 ----------------------------------------
@@ -65,7 +69,7 @@ class SimulatorTrace:
         Samples at k * dt_ms, k = 0..N, the membrane potential in the MODERN
         convention (depolarisation positive), whatever the preset's convention.
     spikes_ms : numpy.ndarray
-        Upward crossings of the threshold, from :func:`reference.spike_times`.
+        Upward crossings of the threshold, from :func:`common.spike_times`.
     wall_s : float
         Wall time of the integration loop only.
     scheme : str
