@@ -139,9 +139,11 @@ class FICurve:
         """Smallest current whose up sweep settles in depolarisation block.
 
         A stable depolarised equilibrium beyond the firing range (for the squid axon,
-        above the supercritical Hopf point, ~154.5 uA/cm^2); the true onset lies
-        between this grid value and the next current below it.  An upper bound only
-        when :attr:`block_onset_is_upper_bound`.
+        above the supercritical Hopf point, ~154.5 uA/cm^2).  A grid value, and within
+        ~1-2 uA/cm^2 of the bifurcation for the squid axon: next to it the oscillation
+        settles too slowly for the window to tell
+        (:mod:`hh_brian.analysis.firing_state`).  An upper bound only when
+        :attr:`block_onset_is_upper_bound`.
         """
         return self._first(self.state == BLOCK)
 
