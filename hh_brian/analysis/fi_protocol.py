@@ -43,7 +43,7 @@ def record_step(dt: Quantity, n_neurons: int, duration: Quantity) -> Quantity:
     >>> record_step(0.01 * ms, 3, 500 * ms)
     50. * usecond
     >>> record_step(0.01 * ms, 30000, 500 * ms)
-    0.19 * msecond
+    0.38 * msecond
     """
     window = float(MEASURE_FRACTION * duration / second)
     wanted = max(float(RECORD_DT / second), window * n_neurons / MAX_RECORDED_SAMPLES)

@@ -74,7 +74,7 @@ def crossing_fraction(x_before: ArrayLike, x_after: ArrayLike) -> NDArray[np.flo
     """
     before = np.asarray(x_before, dtype=float)
     after = np.asarray(x_after, dtype=float)
-    return -before / (after - before)
+    return (0.0 - before) / (after - before)
 
 
 def upward_crossings(
