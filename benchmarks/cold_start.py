@@ -68,6 +68,7 @@ def worker(spec: dict) -> dict:
         return out
     # cpp_standalone, fast path
     from hh_brian.engines.brian2 import fastpath
+    from hh_brian.engines.brian2.spikes import with_detector
     from hh_brian.render.brian2 import render
 
     t_first = time.perf_counter()
@@ -76,7 +77,7 @@ def worker(spec: dict) -> dict:
     model = render(preset)
     group = b2.NeuronGroup(
         1,
-        model.equations,
+        with_detector(model.equations),
         threshold=model.threshold,
         refractory=model.refractory,
         method="exponential_euler",

@@ -132,8 +132,14 @@ def test_csv_header_names_units(squid_fi, tmp_path):
         "spikes_step_count",
         "bistable",
         "down_primed",
+        "amplitude_mV",  # appended: existing columns keep their names and order
+        "state",
     ]
     assert {r["down_primed"] for r in rows} == {"1"}
+    # the up sweep rests below the subcritical Hopf point and fires full spikes above it
+    assert [r["state"] for r in rows] == ["firing" if c >= 10 else "rest" for c in GRID]
+    amplitudes = [float(r["amplitude_mV"]) for r in rows]
+    assert all(a > 90 for a, c in zip(amplitudes, GRID, strict=True) if c >= 10)
     assert [float(r["current_uA_per_cm2"]) for r in rows] == pytest.approx(GRID)
 
 

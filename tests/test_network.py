@@ -158,7 +158,7 @@ def test_monitor_memory_estimate_and_refusal():
     spec = cobahh_spec(4000, record=3)
     need = estimate_monitor_memory(spec, 1 * second)
     # 2 monitors x 10000 samples x (3 neurons x 3 variables + t) x 8 B + spikes at 100 Hz
-    assert need == 2 * 10000 * (9 + 1) * 8 + 12 * 4000 * 100
+    assert need == 2 * 10000 * (9 + 1) * 8 + 28 * 4000 * 100
     big = NetworkSpec(spec.populations, monitors=(Monitor("exc", ("v",), tuple(range(3200))),))
     with pytest.raises(HHBrianInputError, match="raise the limit"):
         check_monitor_memory(big, 10 * second, 1 << 30)

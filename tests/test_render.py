@@ -9,6 +9,7 @@ from brian2 import NeuronGroup, get_dimensions, ms, mV, nA, uA
 from brian2.units import cm
 
 from hh_brian.engines.brian2.simulate import BRIAN2_METHODS, simulate
+from hh_brian.engines.brian2.spikes import with_detector
 from hh_brian.models.presets import PRESETS, get_preset
 from hh_brian.render.brian2 import render
 from hh_brian.render.equation_files import equation_file_name, expected_files
@@ -73,7 +74,7 @@ def test_every_preset_passes_the_unit_check_and_runs_with_every_method(name, met
     model = render(preset)
     group = NeuronGroup(
         1,
-        model.equations,
+        with_detector(model.equations),
         threshold=model.threshold,
         refractory=model.refractory,
         method=method,

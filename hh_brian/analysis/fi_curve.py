@@ -19,12 +19,20 @@ single ``Network.run`` call:
     the classical protocol: the target current from t = 0, starting at rest.
     Any spike here gives the single-spike rheobase.
 
-Rates are measured over the last ``MEASURE_FRACTION`` of the hold ``duration``
-with the ISI estimator of :func:`hh_brian.analysis.spikes.firing_rate`, which needs
-``SPIKES_FOR_A_RATE`` spikes in that window: a periodic train of rate f puts at
-least floor(W*f) spikes into a window of length W, so W must span two periods of
-the slowest rate to be resolved (``min_rate``, default ``MIN_RATE``); slower
-firing reads 0 Hz.  A shorter hold is refused.
+Each neuron's ``v`` is recorded over the last ``MEASURE_FRACTION`` of the hold (at
+:func:`~hh_brian.analysis.fi_protocol.record_step`) and classified by
+:func:`hh_brian.analysis.firing_state.classify` as ``rest``, ``firing`` (a sustained
+oscillation of any amplitude, with its peak-to-trough amplitude) or ``block`` (a stable
+depolarised equilibrium beyond the firing range).  The rate of a firing neuron is the
+rate of upward crossings of its oscillation's midline, (n - 1)/(last - first), so the
+squid axon's small oscillation between ~100 and ~154.5 uA/cm^2, whose peaks stay
+below ``V_spike``, has a rate instead of 0 Hz; rest and block read 0 Hz.  A rate
+needs ``SPIKES_FOR_A_RATE`` crossings in the window: a periodic train of rate f puts
+at least floor(W*f) into a window of length W, so W must span two periods of the
+slowest rate to be resolved (``min_rate``, default ``MIN_RATE``); slower firing
+reads 0 Hz.  A shorter hold is refused.  Spikes (the single-spike rheobase, the
+priming of the down sweep) are upward crossings of ``V_spike``
+(:mod:`hh_brian.core.crossings`).
 
 Every threshold reported is a grid value: when the lowest current tested
 already fires, the true value lies at or below it, and the result says so
@@ -43,7 +51,7 @@ from brian2 import (
     Network,
     NeuronGroup,
     Quantity,
-    SpikeMonitor,
+    StateMonitor,
     get_dimensions,
     ms,
     second,
@@ -57,9 +65,10 @@ from hh_brian.analysis.fi_protocol import (
     SPIKES_FOR_A_RATE,
     check_currents,
     check_measurement,
+    record_step,
 )
 from hh_brian.analysis.fi_result import FICurve
-from hh_brian.analysis.spikes import firing_rate
+from hh_brian.analysis.firing_state import FIRING_STATE_FIELDS, FiringState, classify
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError
 from hh_brian.engines.brian2.fastpath import runtime_codeobj_class
 from hh_brian.engines.brian2.settings import brian2_settings
@@ -68,6 +77,12 @@ from hh_brian.engines.brian2.simulate import (
     blow_up_advice,
     check_time_step,
     coerce_current,
+)
+from hh_brian.engines.brian2.spikes import (
+    attach_detector,
+    recorded_spikes,
+    spike_monitor,
+    with_detector,
 )
 from hh_brian.models.kinetics import resting_state
 from hh_brian.models.presets import Preset
@@ -131,6 +146,8 @@ def fi_curve(
     Returns
     -------
     FICurve
+        With the state (rest, firing or block) and amplitude of every neuron, and the
+        block onset (:attr:`FICurve.block_onset`).
     """
     if method not in BRIAN2_METHODS:
         raise HHBrianInputError(
@@ -151,7 +168,7 @@ def fi_curve(
     start_high = float(coerce_current(preset, prime_current, what="prime_current") / unit)
 
     model = render(preset, extra_currents=("I_sweep",))
-    equations = model.equations + _SWEEP_EQUATIONS.format(unit=model.current_unit)
+    equations = with_detector(model.equations) + _SWEEP_EQUATIONS.format(unit=model.current_unit)
     namespace = {**model.namespace, "prime_spikes": PRIME_SPIKES}
     with brian2_settings(target=target):
         group = NeuronGroup(
@@ -169,6 +186,7 @@ def fi_curve(
         rest = resting_state(preset)
         for name in preset.state_variables:
             setattr(group, name, rest[name])
+        attach_detector(group, model.refractory)
         group.I_inj = 0 * unit
         group.I_target = np.tile(targets, 3) * unit
         group.I_start = np.concatenate([np.zeros(n), np.full(n, start_high), targets]) * unit
@@ -179,10 +197,17 @@ def fi_curve(
         group.t_release = (
             np.concatenate([np.zeros(n), np.full(n, float(prime / second)), np.zeros(n)]) * second
         )
-        spikes = SpikeMonitor(group)
-        network = Network(group, spikes)
+        spikes = spike_monitor(group)
+        # v is recorded in the measurement window only, at a coarser step (memory)
+        window_start = total - MEASURE_FRACTION * duration
+        before_window = np.floor(float(window_start / dt) + 1e-9) * dt
+        trace = StateMonitor(group, "v", record=True, dt=record_step(dt, 3 * n, duration))
+        trace.active = False
+        network = Network(group, spikes, trace)
         started = time.perf_counter()
-        network.run(total, namespace=namespace)
+        network.run(before_window, namespace=namespace)
+        trace.active = True
+        network.run(total - before_window, namespace=namespace)
         wall = time.perf_counter() - started
     final = {name: np.asarray(getattr(group, name)[:]) for name in preset.state_variables}
     if not all(np.isfinite(values).all() for values in final.values()):
@@ -190,8 +215,9 @@ def fi_curve(
             f"{method} with dt = {float(dt / ms):g} ms blew up in the f-I run (preset "
             f"{preset.name}); {blow_up_advice(method)}"
         )
-    window_start = total - MEASURE_FRACTION * duration
-    rates = firing_rate(spikes.i[:], spikes.t[:], 3 * n, window_start, total)
+    spike_i, _, _ = recorded_spikes(spikes, dt, preset.V_spike)
+    states = classify(trace.t[:], trace.v[:], preset)
+    rates = states.rate
     released = np.asarray(group.t_release[n : 2 * n] / second)
     return FICurve(
         preset=preset,
@@ -201,7 +227,13 @@ def fi_curve(
         rate_up=rates[:n],
         rate_down=rates[n : 2 * n],
         rate_step=rates[2 * n :],
-        spikes_step=np.bincount(np.asarray(spikes.i[:]), minlength=3 * n)[2 * n :],
+        spikes_step=np.bincount(spike_i, minlength=3 * n)[2 * n :],
+        states={
+            population: FiringState(
+                **{k: getattr(states, k)[j * n : (j + 1) * n] for k in FIRING_STATE_FIELDS}
+            )
+            for j, population in enumerate(POPULATIONS)
+        },
         protocol={
             "ramp": ramp,
             "prime": prime,

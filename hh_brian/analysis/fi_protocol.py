@@ -1,7 +1,7 @@
 """The f-I protocol's constants and the checks of its inputs (hold, currents).
 
-Rates are measured over the last :data:`MEASURE_FRACTION` of the hold with an
-estimator that needs :data:`SPIKES_FOR_A_RATE` spikes in that window;
+Rates are measured over the last :data:`MEASURE_FRACTION` of the hold from
+:data:`SPIKES_FOR_A_RATE` or more upward crossings of the oscillation's midline;
 :func:`check_measurement` refuses a hold too short to resolve ``min_rate``
 (see :mod:`hh_brian.analysis.fi_curve`).
 """
@@ -19,12 +19,36 @@ from hh_brian.models.presets import Preset
 PRIME_SPIKES = 3
 #: Fraction of the hold over which the steady-state rate is measured.
 MEASURE_FRACTION = 0.5
-#: Spikes the ISI estimator needs in the window to give a rate.
+#: Midline crossings (one per cycle) needed in the window to give a rate.
 SPIKES_FOR_A_RATE = 2
 #: Slowest rate a measurement must resolve unless told otherwise: the window must span
 #: SPIKES_FOR_A_RATE periods of it (100 ms, i.e. a hold of at least 200 ms).
 MIN_RATE = 20 * Hz
 POPULATIONS = ("up", "down", "step")
+#: v is recorded in the measurement window at this step (rounded up to a multiple of dt):
+#: >= 100 samples per period of the squid axon's fastest oscillation (~170 Hz), so a
+#: peak-to-trough amplitude is read to ~0.05 % (cos(pi/100) ~ 1 - 5e-4).
+RECORD_DT = 0.05 * ms
+#: At most this many recorded samples in all (8 bytes each): a longer window or more
+#: neurons coarsen the step instead.
+MAX_RECORDED_SAMPLES = 20_000_000
+
+
+def record_step(dt: Quantity, n_neurons: int, duration: Quantity) -> Quantity:
+    """Step at which v is recorded over the measurement window of a *duration* hold.
+
+    :data:`RECORD_DT`, or coarser when *n_neurons* times the window's samples would
+    exceed :data:`MAX_RECORDED_SAMPLES`; always a whole multiple of *dt*.
+
+    >>> record_step(0.01 * ms, 3, 500 * ms)
+    50. * usecond
+    >>> record_step(0.01 * ms, 30000, 500 * ms)
+    0.38 * msecond
+    """
+    window = float(MEASURE_FRACTION * duration / second)
+    wanted = max(float(RECORD_DT / second), window * n_neurons / MAX_RECORDED_SAMPLES)
+    steps = max(1, int(np.ceil(wanted / float(dt / second) - 1e-9)))
+    return steps * dt
 
 
 def check_measurement(
@@ -74,7 +98,10 @@ __all__ = [
     "MIN_RATE",
     "POPULATIONS",
     "PRIME_SPIKES",
+    "MAX_RECORDED_SAMPLES",
+    "RECORD_DT",
     "SPIKES_FOR_A_RATE",
     "check_currents",
     "check_measurement",
+    "record_step",
 ]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from brian2 import Hz, Quantity, get_dimensions, ms, nA, uA
+from brian2 import Hz, Quantity, get_dimensions, ms, mV, nA, uA
 from brian2.units import cm
 
 from hh_brian.analysis.fi_protocol import PRIME_SPIKES, SPIKES_FOR_A_RATE
+from hh_brian.analysis.firing_state import BLOCK, FIRING
 from hh_brian.core.output import write_text_atomic
 from hh_brian.models.presets import Preset
 
@@ -34,6 +35,12 @@ class FICurve:
         ``min_rate`` as quantities; ``primed`` (bool, see :attr:`primed`).
     wall_time : float
         Seconds spent in ``Network.run``.
+    states : dict
+        ``'up'``, ``'down'``, ``'step'`` -> :class:`~hh_brian.analysis.firing_state.FiringState`
+        of that protocol in the measurement window: rest, firing or block, with the
+        oscillation's amplitude.  The rates above are those states' rates (midline
+        crossings of the oscillation, so small oscillations whose peaks stay below
+        ``V_spike`` have one).
     """
 
     preset: Preset
@@ -46,6 +53,7 @@ class FICurve:
     spikes_step: np.ndarray
     protocol: dict = field(default_factory=dict)
     wall_time: float = 0.0
+    states: dict = field(default_factory=dict)
 
     @property
     def is_density(self) -> bool:
@@ -117,6 +125,34 @@ class FICurve:
         return SPIKES_FOR_A_RATE / (stop - start)
 
     @property
+    def state(self) -> np.ndarray:
+        """Up-sweep state per current: ``'rest'``, ``'firing'`` or ``'block'``."""
+        return self.states["up"].state
+
+    @property
+    def amplitude(self) -> Quantity:
+        """Up-sweep peak-to-trough amplitude per current (volt; 0 without a full cycle)."""
+        return self.states["up"].amplitude
+
+    @property
+    def block_onset(self) -> Quantity | None:
+        """Smallest current whose up sweep settles in depolarisation block.
+
+        A stable depolarised equilibrium beyond the firing range (for the squid axon,
+        above the supercritical Hopf point, ~154.5 uA/cm^2).  A grid value, and within
+        ~1-2 uA/cm^2 of the bifurcation for the squid axon: next to it the oscillation
+        settles too slowly for the window to tell
+        (:mod:`hh_brian.analysis.firing_state`).  An upper bound only when
+        :attr:`block_onset_is_upper_bound`.
+        """
+        return self._first(self.state == BLOCK)
+
+    @property
+    def block_onset_is_upper_bound(self) -> bool:
+        """The lowest current tested is already in block."""
+        return bool(self.state[0] == BLOCK)
+
+    @property
     def bistable(self) -> np.ndarray:
         """Mask of currents where the down sweep fires and the up sweep rests."""
         return (np.asarray(self.rate_down) > 0) & (np.asarray(self.rate_up) == 0)
@@ -125,11 +161,14 @@ class FICurve:
         """Tidy CSV: one row per current; every header names its unit.
 
         ``down_primed`` repeats :attr:`primed` on every row (0: the down sweep
-        did not start from firing).
+        did not start from firing).  ``amplitude_mV`` and ``state`` (``rest``,
+        ``firing`` or ``block``) describe the up sweep, as :attr:`amplitude` and
+        :attr:`state`.  Columns are only ever appended.
         """
         name, unit = self.current_column
         header = (
-            f"{name},rate_up_Hz,rate_down_Hz,rate_step_Hz,spikes_step_count,bistable,down_primed"
+            f"{name},rate_up_Hz,rate_down_Hz,rate_step_Hz,spikes_step_count,bistable,down_primed,"
+            "amplitude_mV,state"
         )
         rows = [header]
         currents = np.asarray(self.currents / unit)
@@ -137,7 +176,8 @@ class FICurve:
             rows.append(
                 f"{current:.10g},{float(self.rate_up[k] / Hz):.6f},"
                 f"{float(self.rate_down[k] / Hz):.6f},{float(self.rate_step[k] / Hz):.6f},"
-                f"{int(self.spikes_step[k])},{int(self.bistable[k])},{int(self.primed)}"
+                f"{int(self.spikes_step[k])},{int(self.bistable[k])},{int(self.primed)},"
+                f"{float(self.amplitude[k] / mV):.6f},{self.state[k]}"
             )
         return "\n".join(rows) + "\n"
 
@@ -159,6 +199,38 @@ class FICurve:
                 "start the sweep lower to measure it)"
             )
         return self._format(value)
+
+    def _state_lines(self) -> list[str]:
+        """Depolarisation block and firing below ``V_spike`` (up sweep), one line each."""
+        if not self.states:
+            return []
+        lines = []
+        onset = self.block_onset
+        if onset is None:
+            lines.append("depolarisation block (up sweep): none in range")
+        elif self.block_onset_is_upper_bound:
+            lines.append(
+                f"depolarisation block (up sweep): <= {self._format(onset)} (in block at the "
+                "lowest current tested)"
+            )
+        else:
+            lines.append(
+                f"depolarisation block (up sweep): from {self._format(onset)} (a stable "
+                "depolarised equilibrium; above the last firing current)"
+            )
+        up = self.states["up"]
+        threshold = self.preset.V_spike
+        sign = self.preset.convention.sign
+        small = (self.state == FIRING) & (np.asarray(sign * (up.peak - threshold)) <= 0)
+        if small.any():
+            amplitudes = np.asarray(up.amplitude[small] / mV)
+            first, last = self.currents[small][0], self.currents[small][-1]
+            lines.append(
+                f"firing with peaks below V_spike (up sweep): {self._format(first)}"
+                f" to {self._format(last)}, "
+                f"{amplitudes.min():.3g}-{amplitudes.max():.3g} mV peak to trough"
+            )
+        return lines
 
     def warnings(self) -> list[str]:
         """Reasons not to trust parts of the result, one line each (empty: none)."""
@@ -187,8 +259,10 @@ class FICurve:
             + self._threshold(self.rheobase_repetitive, self.rheobase_repetitive_is_upper_bound),
             f"lowest current firing in the down sweep: {down}",
             f"rate there: {rate}",
+            *self._state_lines(),
             f"rates resolved down to {float(self.rate_floor / Hz):.3g} Hz "
-            f"({SPIKES_FOR_A_RATE} spikes in the {float((stop - start) / ms):g} ms window); "
+            f"({SPIKES_FOR_A_RATE} crossings of the oscillation's midline in the "
+            f"{float((stop - start) / ms):g} ms window); "
             "slower firing reads 0 Hz",
         ]
         return "\n".join(lines + [f"WARNING: {w}" for w in self.warnings()])

@@ -3,8 +3,13 @@
 Spikes are upward crossings of a threshold *in the depolarising sense of the
 preset's convention* (``preset.convention.sign``): in the modern convention
 ``v`` rises through ``V_spike``; in Hodgkin & Huxley's 1952 convention, where
-depolarisation is negative, ``v`` falls through it.  Everything is vectorised
-over neurons: traces are ``(n_neurons, n_samples)`` arrays.
+depolarisation is negative, ``v`` falls through it.  The rule is the one every
+engine applies (:mod:`hh_brian.core.crossings`): a spike is a sample step from at or
+below to above the threshold, timed by linear interpolation
+``t_k + (t_{k+1} - t_k) (theta - v_k)/(v_{k+1} - v_k)``; the detector re-arms when
+``v`` is back at or below the threshold, so a trace that starts above threshold has
+no spike at its first sample.  Everything is vectorised over neurons: traces are
+``(n_neurons, n_samples)`` arrays.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import Hz, Quantity, get_dimensions, ms, second, volt
 
+from hh_brian.core.crossings import upward_crossings
 from hh_brian.core.errors import HHBrianInputError
 from hh_brian.models.presets import Preset
 
@@ -73,6 +79,10 @@ def detect_spikes(
 ) -> Spikes:
     """Find spikes as depolarising threshold crossings, with dead time and peaks.
 
+    The rule of :mod:`hh_brian.core.crossings`: one spike per step from at or below to
+    above *threshold*, at the linearly interpolated crossing time; none at the first
+    sample, whatever its value.
+
     Parameters
     ----------
     t : Quantity
@@ -110,10 +120,8 @@ def detect_spikes(
     sign = preset.convention.sign
     x = sign * np.asarray((v - level) / volt, dtype=float)  # > 0 means above threshold
     above = x > 0
-    rows, cols = np.nonzero(~above[:, :-1] & above[:, 1:])
-    cols = cols + 1
-    frac = -x[rows, cols - 1] / (x[rows, cols] - x[rows, cols - 1])
-    crossing = t_s[cols - 1] + frac * (t_s[cols] - t_s[cols - 1])
+    rows, steps, crossing = upward_crossings(t_s, x)
+    cols = steps + 1  # first sample above threshold
     keep = _dead_time(rows, crossing, float(refractory / second), v.shape[0])
     rows, cols, crossing = rows[keep], cols[keep], crossing[keep]
     peak_cols = _peaks(x, above, rows, cols)

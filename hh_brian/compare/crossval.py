@@ -63,7 +63,12 @@ from hh_brian.compare.crossval_results import (
     SpikeTimingCheck,
 )
 from hh_brian.compare.observed_order import GOLD_FLOOR_MV, ORDER_DTS_MS, observed_order
-from hh_brian.compare.spike_timing import brian2_spikes_ms, spike_timing, timing_against_gold
+from hh_brian.compare.spike_timing import (
+    brian2_run,
+    interpolation_bound_ms,
+    spike_timing,
+    timing_against_gold,
+)
 from hh_brian.compare.validation_current import VALIDATION_CURRENT_UA_PER_CM2, default_current
 from hh_brian.engines.brian2.simulate import (
     BRIAN2_METHODS,
@@ -170,9 +175,14 @@ def compare_method(
     n_steps = check_time_step(dt, duration)
     v = ref.v[0]
     tol_v, tol_gate = roundoff_tolerance(amplification, n_steps, np.max(v) - np.min(v))
-    same_times = ours.spike_times.shape == ref.spike_times.shape and bool(
-        np.all(np.abs(ours.spike_times - ref.spike_times) < 0.5 * dt)
+    tol_t = spike_time_tolerance(dt, tol_v, ours.info["spike_step_dv"], duration)
+    same_count = ours.spike_times.shape == ref.spike_times.shape
+    dt_spike = (
+        np.max(np.abs(ours.spike_times - ref.spike_times))
+        if same_count and ours.spike_times.size
+        else 0 * ms
     )
+    same_times = same_count and bool(dt_spike <= tol_t)
     return MethodAgreement(
         method=method,
         dt=dt,
@@ -186,7 +196,36 @@ def compare_method(
         brian2_wall_s=brian2_wall,
         reference_wall_s=reference_wall,
         brian2_spikes_ms=tuple(np.asarray(ours.spikes_of(0) / ms).tolist()),
+        brian2_interpolation_bound_ms=interpolation_bound_ms(ours),
+        max_dt_spike=dt_spike,
+        tolerance_spike_time=tol_t,
     )
+
+
+def spike_time_tolerance(
+    dt: Quantity, tol_v: Quantity, step_dv: Quantity, duration: Quantity
+) -> Quantity:
+    """Largest difference of two engines' interpolated spike times that round-off explains.
+
+    Both engines time a spike ``t_k + dt (theta - v_k)/(v_{k+1} - v_k)``.  If each
+    sample differs by at most ``tol_v`` between them, the fraction differs by at most
+    ``tol_v / |v_{k+1} - v_k|`` (first order: the two partial derivatives add up to
+    ``1/|v_{k+1} - v_k|``), so the times differ by at most
+    ``dt tol_v / min |step_dv|``, plus the round-off of the time arithmetic itself
+    (``8 eps duration``).
+
+    Parameters
+    ----------
+    dt, duration : Quantity
+    tol_v : Quantity
+        Round-off bound on the potentials (:func:`roundoff_tolerance`).
+    step_dv : Quantity
+        ``v_{k+1} - v_k`` over each spike's crossing step (volt); empty: no spikes.
+    """
+    time_roundoff = 8 * EPS * duration
+    if np.size(step_dv) == 0:
+        return time_roundoff
+    return dt * tol_v / np.min(np.abs(step_dv)) + time_roundoff
 
 
 def cross_validate(
@@ -227,10 +266,16 @@ def cross_validate(
             )
         gold_ms = gold_spike_times_ms(preset, current, duration)
         for agreement in result.agreements:
-            half = brian2_spikes_ms(preset, current, duration, dt / 2, agreement.method)
+            half = brian2_run(preset, current, duration, dt / 2, agreement.method)
             result.spike_timing.append(
                 timing_against_gold(
-                    agreement.method, agreement.brian2_spikes_ms, gold_ms, float(dt / ms), half
+                    agreement.method,
+                    agreement.brian2_spikes_ms,
+                    gold_ms,
+                    float(dt / ms),
+                    np.asarray(half.spikes_of(0) / ms),
+                    agreement.brian2_interpolation_bound_ms,
+                    interpolation_bound_ms(half),
                 )
             )
     return result
@@ -261,6 +306,7 @@ __all__ = [
     "observed_order",
     "order_window_ms",
     "roundoff_tolerance",
+    "spike_time_tolerance",
     "spike_timing",
     "timing_against_gold",
 ]

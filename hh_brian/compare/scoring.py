@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import Quantity, ms, mV
 
+from hh_brian.core.crossings import upward_crossings
 from hh_brian.engines.reference import solve_gold
 from hh_brian.engines.reference_bridge import initial_vector, reference_current, reference_model
 from hh_brian.engines.reference_inputs import drive_input
@@ -60,17 +61,16 @@ def crossing_times(
     -------
     ndarray
         ``t_k + dt * (threshold - v_k) / (v_{k+1} - v_k)`` for every step
-        ``k`` with ``v_k`` below and ``v_{k+1}`` at or above the threshold.
+        ``k`` with ``v_k`` at or below and ``v_{k+1}`` above the threshold (in the
+        *direction*): hh-brian's crossing rule, :mod:`hh_brian.core.crossings`.
 
     Examples
     --------
     >>> crossing_times(np.array([0.0, 1.0, 2.0]), np.array([-30.0, -10.0, 5.0]), -20.0)
     array([0.5])
     """
-    t = np.asarray(t, dtype=float)
-    s = direction * (np.asarray(v, dtype=float) - threshold)
-    k = np.flatnonzero((s[:-1] < 0) & (s[1:] >= 0))
-    return t[k] + (t[k + 1] - t[k]) * s[k] / (s[k] - s[k + 1])
+    x = direction * (np.asarray(v, dtype=float) - threshold)
+    return upward_crossings(t, x[None, :])[2]
 
 
 @dataclass(frozen=True)

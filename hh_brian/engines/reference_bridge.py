@@ -178,8 +178,9 @@ def simulate_reference(
     (:func:`conductance_input`).
 
     Samples are taken at ``0, dt, ..., (n_steps - 1)*dt`` like Brian2's
-    StateMonitor; spike times are the start of the step in which the threshold
-    was crossed (Brian2's convention), not the interpolated crossing.
+    StateMonitor; spike times are the NumPy engine's own interpolated upward crossings
+    of ``V_spike`` (:func:`hh_brian.engines.reference.run._crossings`: the same rule as
+    Brian2's, implemented independently), sorted by time.
     """
     if method not in REFERENCE_METHODS:
         raise HHBrianInputError(
@@ -220,11 +221,8 @@ def simulate_reference(
             )
     except IntegrationError as exc:
         raise SimulationBlowUpError(f"reference engine: {exc}") from None
-    indices, times = [], []
-    for neuron, crossings in enumerate(run.spike_times):
-        step_start = np.floor(np.asarray(crossings) / dt_ms + 1e-9) * dt_ms
-        indices.append(np.full(step_start.size, neuron))
-        times.append(step_start)
+    indices = [np.full(len(c), neuron) for neuron, c in enumerate(run.spike_times)]
+    times = [np.asarray(c, dtype=float) for c in run.spike_times]
     order = np.argsort(np.concatenate(times), kind="stable") if times else np.array([], int)
     traces = {
         "v": (run.V[:n_steps].T * mV),

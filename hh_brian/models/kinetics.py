@@ -190,14 +190,33 @@ def _rhs(model: CellModel, y: np.ndarray) -> np.ndarray:
 def jacobian(model: CellModel, y: np.ndarray) -> np.ndarray:
     """Central-difference Jacobian of the full system at state y (SI; one vectorised
     evaluation of the right-hand side)."""
-    n = y.size
-    steps = np.array([1e-7] + [1e-7] * (n - 1))  # 0.1 uV for v, 1e-7 for the gates
-    columns = np.repeat(y[:, None], 2 * n, axis=1)
+    return jacobians(model, np.asarray(y, dtype=float)[:, None])[0]
+
+
+def jacobians(model: CellModel, y: np.ndarray) -> np.ndarray:
+    """Central-difference Jacobians at K states at once (SI).
+
+    Parameters
+    ----------
+    model : CellModel
+    y : ndarray
+        States ``(v [V], gates...)``, shape ``(1 + G, K)``.
+
+    Returns
+    -------
+    ndarray
+        Shape ``(K, 1 + G, 1 + G)``; ``[k, i, j] = d(dy_i/dt)/dy_j`` at state ``k``.
+        Independent of a constant injected current, which only shifts ``dv/dt``.
+    """
+    n, k_states = y.shape
+    steps = np.full(n, 1e-7)  # 0.1 uV for v, 1e-7 for the gates
+    columns = np.repeat(y[:, :, None], 2 * n, axis=2)
     for k in range(n):
-        columns[k, 2 * k] += steps[k]
-        columns[k, 2 * k + 1] -= steps[k]
-    f = _rhs(model, columns)
-    return (f[:, 0::2] - f[:, 1::2]) / (2 * steps[None, :])
+        columns[k, :, 2 * k] += steps[k]
+        columns[k, :, 2 * k + 1] -= steps[k]
+    f = _rhs(model, columns.reshape(n, -1)).reshape(n, k_states, 2 * n)
+    out = (f[:, :, 0::2] - f[:, :, 1::2]) / (2 * steps[None, None, :])
+    return np.transpose(out, (1, 0, 2))
 
 
 def equilibria(model: CellModel) -> tuple[Equilibrium, ...]:

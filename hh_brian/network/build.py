@@ -23,7 +23,6 @@ from brian2 import (
     PoissonGroup,
     PoissonInput,
     Quantity,
-    SpikeMonitor,
     StateMonitor,
     Synapses,
     ms,
@@ -37,6 +36,12 @@ from hh_brian.engines.brian2.fastpath import (
     standalone_codeobj_class,
 )
 from hh_brian.engines.brian2.settings import brian2_settings
+from hh_brian.engines.brian2.spikes import (
+    attach_detector,
+    recorded_spikes,
+    spike_monitor,
+    with_detector,
+)
 from hh_brian.models.kinetics import resting_state
 from hh_brian.models.synapse_equations import render_synapses, state_variables
 from hh_brian.models.synapse_preset import EXPONENTIAL
@@ -82,7 +87,7 @@ def _build_group(pop: Population, spec: NetworkSpec, codeobj_class=None) -> Neur
     refractory = model.refractory if pop.refractory is None else pop.refractory
     group = NeuronGroup(
         pop.size,
-        model.equations + "\n" + syn.equations,
+        with_detector(model.equations) + "\n" + syn.equations,
         threshold=model.threshold,
         refractory=refractory,
         method=spec.method,
@@ -104,6 +109,7 @@ def _build_group(pop: Population, spec: NetworkSpec, codeobj_class=None) -> Neur
                 f"use one of {', '.join(pop.preset.state_variables)} or a conductance"
             )
         setattr(group, name, value)
+    attach_detector(group, refractory)  # after every initial value
     return group
 
 
@@ -163,7 +169,7 @@ def _build(
         objects.append(mon)
     spike_monitors = {}
     if spec.record_spikes:
-        spike_monitors = {name: SpikeMonitor(g) for name, g in groups.items()}
+        spike_monitors = {name: spike_monitor(g) for name, g in groups.items()}
         objects += list(spike_monitors.values())
     return Network(*objects), state_monitors, spike_monitors, counts
 
@@ -238,8 +244,9 @@ def _collect(spec, state_monitors, spike_monitors, duration, run_time, total, in
         traces[name] = {v: Quantity(getattr(mon, v)[:], copy=True) for v in m.variables}
         trace_t[name] = Quantity(mon.t[:], copy=True)
         recorded[name] = np.asarray(m.neurons, dtype=int)
+    thresholds = {p.name: p.preset.V_spike for p in spec.populations}
     spikes = {
-        name: (np.asarray(mon.i[:]).copy(), Quantity(mon.t[:], copy=True))
+        name: recorded_spikes(mon, spec.dt, thresholds[name])[:2]
         for name, mon in spike_monitors.items()
     }
     return NetworkResult(

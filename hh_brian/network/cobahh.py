@@ -4,12 +4,15 @@
 area 20 000 µm², V_T = -63 mV), all-to-all with probability 0.02 (autapses
 allowed), exponential conductances (tau_e 5 ms, tau_i 10 ms, E_e 0 mV,
 E_i -80 mV, increments 6 nS and 67 nS), no external drive, 1 s at
-dt = 0.1 ms (Brian2's default clock), threshold ``v > -20*mV`` with a 3-ms
-refractory period.  Initial state as in Brian2's ``examples/COBAHH.py``:
+dt = 0.1 ms (Brian2's default clock), spikes at upward crossings of -20 mV with a
+3-ms refractory period.  Initial state as in Brian2's ``examples/COBAHH.py``:
 ``v = E_L + (randn()*5 - 5)*mV``, ``g_e = (randn()*1.5 + 4)*10*nS``,
 ``g_i = (randn()*12 + 20)*10*nS`` and gates at 0.
 
-Differences from Brian2's example, none of which changes the model: the two
+Differences from Brian2's example, none of which changes the model: spikes are
+upward crossings (``v > -20*mV and v_before <= -20*mV``, timed by interpolation;
+:mod:`hh_brian.engines.brian2.spikes`) rather than Brian2's ``v > -20*mV``, which
+counts a spike again if v is still above -20 mV when the 3 ms are over; the two
 populations are two NeuronGroups rather than slices of one; connectivity is
 drawn with NumPy from the seed (identical on both devices); the linoid rates
 use ``exprel``; and every rate carries the temperature factor ``phi`` (= 1).

@@ -25,7 +25,7 @@ METHODS = ("exponential_euler", "rk4", "euler")
 DEFAULT_MEMORY_LIMIT = 1 << 30
 #: Spike rate assumed when estimating a SpikeMonitor's memory (it cannot be bounded).
 SPIKE_RATE_BOUND = 100 * Hz
-_BYTES_PER_SPIKE = 12  # int32 index + float64 time
+_BYTES_PER_SPIKE = 28  # int32 index + float64 time + float64 v and v_before (interpolation)
 #: PoissonGroup merges coincident events: keep the per-step probability small.
 MAX_EVENTS_PER_STEP = 0.1
 
@@ -48,7 +48,9 @@ class Population:
         ``'E_L + (randn()*5 - 5)*mV'``); unspecified ``v`` and gates start at
         the preset's computed rest, conductances at 0.
     refractory : Quantity or None
-        Dead time after a spike; ``None`` means "while above threshold".
+        Dead time after a spike, on top of the crossing rule; ``None``: refractory while
+        above threshold only.  Either way a spike is an upward crossing of ``V_spike``
+        and the neuron re-arms when back at or below it (:mod:`hh_brian.core.crossings`).
     """
 
     name: str
@@ -159,7 +161,8 @@ class NetworkResult:
     Attributes
     ----------
     spikes : dict
-        population -> (indices ndarray, times Quantity).
+        population -> (indices ndarray, times Quantity), times the interpolated
+        threshold crossings, sorted.
     traces : dict
         population -> {variable: Quantity of shape (n_recorded, n_samples)}.
     trace_t : dict
@@ -279,7 +282,8 @@ def estimate_monitor_memory(spec: NetworkSpec, duration: Quantity) -> int:
     """Bytes the monitors will hold after *duration* (spikes at :data:`SPIKE_RATE_BOUND`).
 
     State monitors: 8 bytes per neuron, variable and sample, plus the sample
-    times; spike monitors: 12 bytes per spike at the assumed rate bound.
+    times; spike monitors: 28 bytes per spike at the assumed rate bound (index, time, and
+    the two potentials the crossing time is interpolated from).
     """
     total = 0
     for m in spec.monitors:

@@ -45,6 +45,11 @@ STIMULUS_TIMED_2D = "timed_2d"  # I_inj = I_stim(t, i): one column per neuron
 STIMULUS_EXPRESSION = "expression"  # I_inj = <current_expression> (a Drive's terms)
 STIMULUS_KINDS = (STIMULUS_PARAMETER, STIMULUS_TIMED, STIMULUS_TIMED_2D, STIMULUS_EXPRESSION)
 
+#: The per-neuron variable the threshold reads: ``v`` at the start of the step.  Engines
+#: add it to the group's equations and run :data:`V_BEFORE_UPDATE` before every step.
+V_BEFORE_EQUATION = "v_before : volt"
+V_BEFORE_UPDATE = "v_before = v"
+
 #: How instantaneous gates are rendered.
 SUBEXPRESSION, FROZEN = "subexpression", "frozen"
 
@@ -62,8 +67,12 @@ class RenderedModel:
     namespace : Mapping[str, object]
         Values of every constant the equations, threshold and refractory use.
     threshold, refractory : str
-        Spike condition; the same condition as refractoriness makes a neuron
-        spike once per crossing, in either voltage convention.
+        Spike condition and refractoriness (:func:`spike_conditions`): a spike is the
+        step in which ``v`` crosses ``V_spike`` in the depolarising sense, from
+        ``v_before`` (``v`` at the step's start, :data:`V_BEFORE_EQUATION`, kept by
+        the engine) at or below it to ``v`` above it; the neuron stays refractory
+        while above threshold and re-arms when back at or below it
+        (:mod:`hh_brian.core.crossings`).
     current_unit : str
         Units of ``I_inj`` (and of any extra current): ``amp/meter**2`` or ``amp``.
     updates : Mapping[str, str]
@@ -222,16 +231,36 @@ def render(
         updates = {
             g.name: f"{g.name} = {g.name}_inf" for g in model.gates if g.form == INSTANTANEOUS
         }
-    condition = f"v {model.convention.depolarised_comparison} V_spike"
+    threshold, refractory = spike_conditions(model)
     return RenderedModel(
         preset=model,
         equations="\n".join(lines),
         namespace=namespace,
-        threshold=condition,
-        refractory=condition,
+        threshold=threshold,
+        refractory=refractory,
         current_unit=unit,
         updates=updates,
     )
+
+
+def spike_conditions(model: CellModel) -> tuple[str, str]:
+    """Brian2 threshold and (boolean) refractory condition of *model*.
+
+    The threshold is the crossing rule of :mod:`hh_brian.core.crossings`: ``v`` above
+    ``V_spike`` now and ``v_before`` (the step's start) at or below it, in the
+    depolarising sense of the model's convention.  Refractoriness is the condition
+    "above threshold": Brian2 leaves it when the condition becomes false
+    (``not_refractory = not_refractory or not (cond)``), so the neuron re-arms on
+    repolarising through ``V_spike``.
+
+    >>> from hh_brian.models.presets import get_preset
+    >>> spike_conditions(get_preset("hh1952"))
+    ('v < V_spike and v_before >= V_spike', 'v < V_spike')
+    """
+    above = model.convention.depolarised_comparison
+    at_or_below = "<=" if above == ">" else ">="
+    refractory = f"v {above} V_spike"
+    return f"{refractory} and v_before {at_or_below} V_spike", refractory
 
 
 def instantaneous_mode(method: str) -> str:
@@ -263,7 +292,10 @@ def header(model: RenderedModel) -> str:
                 f"#   phi_{ch.name} = {p.phi(ch):.12g}  "
                 f"(q10_{ch.name}**((celsius - celsius_ref_{ch.name})/10))"
             )
-    out.append(f"# Threshold: {model.threshold}   Refractory while: {model.refractory}")
+    out.append(
+        f"# Threshold: {model.threshold}   Refractory while: {model.refractory}   "
+        "(v_before: v at the start of the step)"
+    )
     report = rest_report(p)
     state = report.state
     shown = ", ".join(

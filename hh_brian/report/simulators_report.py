@@ -26,9 +26,8 @@ from hh_brian.report.plotting import save_figure
 #: Why each simulator's numbers differ from the gold solution (for the report).
 EXPLANATIONS = {
     "brian2": "Brian2 `exponential_euler`: every variable is advanced from the state at the "
-    "start of the step (conductances and rates frozen), first order. Brian2 itself reports "
-    "a spike at the start of the step in which V crossed the threshold; here the crossing "
-    "is interpolated from the recorded V like every other row.",
+    "start of the step (conductances and rates frozen), first order. Its spike times, like "
+    "every other row's here, are the threshold crossings interpolated from the recorded V.",
     "reference": "hh-brian's NumPy engine, exponential Euler in Brian2's algebraic form "
     "with independently written rate functions: it agrees with Brian2 to round-off, which "
     "checks the Brian2 rendering of the preset, not the scheme.",

@@ -23,7 +23,6 @@ from brian2 import (
     NeuronGroup,
     Quantity,
     SpikeGeneratorGroup,
-    SpikeMonitor,
     StateMonitor,
     Synapses,
     TimedArray,
@@ -34,6 +33,12 @@ from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError, blow_
 from hh_brian.core.timegrid import check_time_step
 from hh_brian.engines.brian2.fastpath import fast_enabled, runtime_codeobj_class
 from hh_brian.engines.brian2.settings import brian2_settings
+from hh_brian.engines.brian2.spikes import (
+    attach_detector,
+    recorded_spikes,
+    spike_monitor,
+    with_detector,
+)
 from hh_brian.engines.trace import SimulationResult
 from hh_brian.models.cell import CellModel
 from hh_brian.models.currents import coerce_current
@@ -155,6 +160,10 @@ def simulate(
     Returns
     -------
     SimulationResult
+        Spike times are the interpolated upward crossings of ``V_spike``,
+        ``t_k + dt (V_spike - v_k)/(v_{k+1} - v_k)``, one per action potential; a neuron
+        that starts above threshold is not armed until it repolarises
+        (:mod:`hh_brian.engines.brian2.spikes`, :mod:`hh_brian.core.crossings`).
     """
     if method not in BRIAN2_METHODS:
         raise HHBrianInputError(
@@ -210,7 +219,7 @@ def simulate(
     with brian2_settings(target=target):
         group = NeuronGroup(
             n_neurons,
-            equations,
+            with_detector(equations),
             threshold=model.threshold,
             refractory=model.refractory,
             method=method,
@@ -224,6 +233,7 @@ def simulate(
         )
         for name in state_variables:
             setattr(group, name, state[name])
+        attach_detector(group, model.refractory)  # after the initial state
         for code in model.updates.values():  # instantaneous gates held over a step
             group.run_regularly(code, when="before_groups", order=-1)
         if constant is not None:
@@ -232,8 +242,8 @@ def simulate(
         extra = _spike_input_objects(group, inputs, dt) if inputs else []
         indices = _record_indices(record, n_neurons)
         state_monitor = StateMonitor(group, list(state_variables), record=indices, dt=dt)
-        spike_monitor = SpikeMonitor(group)
-        network = Network(group, state_monitor, spike_monitor, *extra)
+        spikes = spike_monitor(group)
+        network = Network(group, state_monitor, spikes, *extra)
         if check:  # stop at the first sign of a blow-up instead of integrating NaN to the end
             guard = BlowUpGuard(group, network, gates)
             network.add(NetworkOperation(guard.check, dt=max(GUARD_INTERVAL, dt), when="end"))
@@ -251,6 +261,7 @@ def simulate(
             ) from None
         wall = time.perf_counter() - started
 
+        spike_indices, spike_times, step_dv = recorded_spikes(spikes, dt, preset.V_spike)
         traces = {name: getattr(state_monitor, name)[:] for name in state_variables}
         traces = {k: (v if k == "v" else np.asarray(v)) for k, v in traces.items()}
         result = SimulationResult(
@@ -260,8 +271,8 @@ def simulate(
             t=state_monitor.t[:],
             traces=traces,
             recorded=np.asarray(indices, dtype=int),
-            spike_indices=np.asarray(spike_monitor.i[:]),
-            spike_times=spike_monitor.t[:],
+            spike_indices=spike_indices,
+            spike_times=spike_times,
             n_neurons=n_neurons,
             wall_time=wall,
             info={
@@ -269,6 +280,9 @@ def simulate(
                 "target": target,
                 "n_steps": n_steps,
                 "fast": target == "cython" and fast_enabled(fast),
+                # v's change over each spike's crossing step (bounds the interpolation's
+                # sensitivity to round-off: hh_brian.compare.crossval)
+                "spike_step_dv": step_dv,
             },
         )
         if check:

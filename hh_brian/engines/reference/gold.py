@@ -139,10 +139,14 @@ def solve_gold(
 def _refined_crossings(
     sol: object, n_neurons: int, threshold: float, direction: int
 ) -> tuple[NDArray[np.intp], FloatArray]:
-    """Threshold crossings between the solver's steps, refined on the dense output."""
+    """Threshold crossings between the solver's steps, refined on the dense output.
+
+    The rule of :func:`hh_brian.engines.reference.run._crossings` (from at-or-below to
+    above the threshold, in the depolarising direction) applied to the accepted steps.
+    """
     ts = sol.t  # type: ignore[attr-defined]
     v = direction * (sol.y[:n_neurons] - threshold)  # type: ignore[attr-defined]
-    cross_j, cross_k = np.nonzero((v[:, :-1] < 0) & (v[:, 1:] >= 0))
+    cross_j, cross_k = np.nonzero((v[:, :-1] <= 0) & (v[:, 1:] > 0))
     times = np.empty(cross_j.size)
     for q, (j, k) in enumerate(zip(cross_j, cross_k, strict=True)):
 
@@ -150,5 +154,5 @@ def _refined_crossings(
             return float(direction * (sol.sol(t)[j] - threshold))  # type: ignore[attr-defined]
 
         a, b = ts[k], ts[k + 1]
-        times[q] = b if g(b) == 0.0 else brentq(g, a, b, xtol=1e-13)
+        times[q] = a if g(a) == 0.0 else brentq(g, a, b, xtol=1e-13)
     return cross_j.astype(np.intp), times

@@ -41,7 +41,7 @@ class ReferenceResult:
         Indices of the recorded neurons, shape ``(N_rec,)``.
     spike_times : list of ndarray
         Per neuron (all N, recorded or not), threshold-crossing times in ms,
-        linearly interpolated between steps.
+        linearly interpolated between steps (the rule: :func:`_crossings`).
     method : str
         Integrator name, or the scipy method of the gold solver.
     dt : float or None
@@ -146,10 +146,20 @@ def blow_up_advice(method: str) -> str:
 def _crossings(
     v_old: FloatArray, v_new: FloatArray, threshold: float, direction: int
 ) -> tuple[NDArray[np.intp], FloatArray]:
-    """Neurons crossing ``threshold`` in ``direction`` and the fraction of the step."""
+    """Neurons whose V crossed ``threshold`` in ``direction`` this step, and when.
+
+    The spike rule of this engine (implemented here, independently of hh-brian's other
+    engines, and cross-checked against them by the tests): with
+    ``x = direction * (V - threshold)``, a spike is a step with ``x_old <= 0 < x_new``.
+    "Armed" is thus ``x <= 0``: the detector re-arms when V repolarises to the
+    threshold, so one action potential gives one spike, a run starting above threshold
+    has no spike until V has come back, and a run continued from a mid-spike state does
+    not count that spike again.  The fraction of the step is the linear interpolation
+    ``(threshold - V_old) / (V_new - V_old)``, in ``[0, 1)``.
+    """
     before = direction * (v_old - threshold)
     after = direction * (v_new - threshold)
-    idx = np.flatnonzero((before < 0) & (after >= 0))
+    idx = np.flatnonzero((before <= 0) & (after > 0))
     frac = (threshold - v_old[idx]) / (v_new[idx] - v_old[idx])
     return idx, frac
 
@@ -195,7 +205,9 @@ def integrate(
         ``(1 + G) (n_steps + 1) N_rec`` floats; spikes are detected for all neurons.
     threshold : float, optional
         Spike threshold, mV (default ``model.default_threshold``). A spike is a crossing
-        in ``model.spike_direction`` (rising in the modern convention, falling in 1952).
+        in ``model.spike_direction`` (rising in the modern convention, falling in 1952)
+        from at-or-below to above the threshold, timed by linear interpolation,
+        ``t_k + dt (threshold - V_k) / (V_{k+1} - V_k)`` (see :func:`_crossings`).
 
     Returns
     -------
@@ -269,6 +281,9 @@ def count_spikes(
 ) -> NDArray[np.int64]:
     """Count threshold crossings per neuron without recording anything (benchmark path).
 
+    The same rule as :func:`integrate` (:func:`_crossings`): a step from at-or-below to
+    above the threshold in the depolarising direction.
+
     The exponential Euler updates the state in place with preallocated work arrays;
     other methods fall back to their allocating ``step``. The blow-up guard runs every
     ``check_every`` steps and at the end.
@@ -281,7 +296,7 @@ def count_spikes(
     n_neurons = y.shape[1]
     current = as_current(i_inj, n_neurons, dt, n_steps)
     threshold = model.default_threshold if threshold is None else float(threshold)
-    # Work in "direction * (V - threshold)": a spike is a sign change from < 0 to >= 0.
+    # Work in "direction * (V - threshold)": a spike is a step from <= 0 to > 0.
     direction = float(model.spike_direction)
     counts = np.zeros(n_neurons, dtype=np.int64)
     above = np.empty(n_neurons, dtype=bool)
@@ -291,7 +306,7 @@ def count_spikes(
     work = np.empty((3, model.n_state, n_neurons)) if inplace else None
     np.subtract(y[0], threshold, out=shifted)
     shifted *= direction
-    below = shifted < 0.0
+    armed = shifted <= 0.0
     for k in range(n_steps):
         t = k * dt
         if inplace:
@@ -302,8 +317,8 @@ def count_spikes(
             check_state(y, integrator.name, dt, (k + 1) * dt, ("V", *model.gate_names))
         np.subtract(y[0], threshold, out=shifted)
         shifted *= direction
-        np.greater_equal(shifted, 0.0, out=above)
-        np.logical_and(above, below, out=crossed)
+        np.greater(shifted, 0.0, out=above)
+        np.logical_and(above, armed, out=crossed)
         counts += crossed
-        np.logical_not(above, out=below)
+        np.logical_not(above, out=armed)
     return counts

@@ -15,10 +15,15 @@ ramps, sines, noise), that protocol in the simulator's own form: NEURON IClamps
 and ``Vector.play`` (:mod:`.neuron_stimulus`), NEST ``I_e`` with step-current and
 AC generators (:mod:`.nest_stimulus`), MOOSE ``inject`` set between run segments.
 A kind a simulator has no form for (noise in NEST; ramps, sines and noise in
-MOOSE) raises :class:`SimulatorCannotExpress`.  Spike times are taken from each simulator's
-sampled voltage by the same detector (:func:`reference.spike_times`), not by
-the simulators' own rules (NEST, for instance, reports the sample after the
-peak).
+MOOSE) raises :class:`SimulatorCannotExpress`.  Spike times are taken from each
+simulator's sampled voltage by the same detector (:func:`common.spike_times`:
+hh-brian's crossing rule of :mod:`hh_brian.core.crossings`, located by a local
+cubic), not by the simulators' own rules.  NEST's ``hh_psc_alpha`` and
+``hh_cond_exp_traub`` emit a spike when V >= 0 mV (V_T + 30 mV for Traub) and
+falling, i.e. at the sample after the peak, with a 2 ms dead time; NEURON's
+``NetCon`` (not used here) signals when its source v rises past
+``NetCon.threshold`` and re-arms when v falls back below it, the same rule as
+hh-brian's, with its own time stamp.
 
 Which simulator can express which preset
 ----------------------------------------
@@ -71,7 +76,7 @@ class SimulatorTrace:
         Samples at k * dt_ms, k = 0..N, the membrane potential in the MODERN
         convention (depolarisation positive), whatever the preset's convention.
     spikes_ms : numpy.ndarray
-        Upward crossings of the threshold, from :func:`reference.spike_times`.
+        Upward crossings of the threshold, from :func:`common.spike_times`.
     wall_s : float
         Wall time of the integration loop only.
     scheme : str
