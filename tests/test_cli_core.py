@@ -330,6 +330,7 @@ def test_render_marks_a_derived_model(capsys):
     assert "Regenerate" not in out
 
 
+@pytest.mark.slow  # a full validation run per model (~12 s)
 @pytest.mark.parametrize("preset", ["hh1952", "pyramidal"])
 def test_validate_passes_and_writes_its_report(tmp_path, capsys, preset):
     report = tmp_path / "v.md"

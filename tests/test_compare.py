@@ -483,6 +483,7 @@ def test_bad_output_suffix_is_rejected_before_running(tmp_path, capsys):
     assert code == 2 and ".csv" in err and list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow  # the example end to end (~7 s)
 def test_example_runs_in_fast_mode(tmp_path):
     script = ROOT / "examples" / "compare_methods.py"
     done = subprocess.run(

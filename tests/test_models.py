@@ -249,6 +249,7 @@ def _cli(capsys, *argv):
     return code, out, err
 
 
+@pytest.mark.slow  # every command once (~10 s)
 def test_every_model_command_takes_a_model_file(capsys, tmp_path):
     """render, simulate, gating, fi, compare and compare-simulators accept a .toml path."""
     path = str(M_CELL)
