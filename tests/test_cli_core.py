@@ -171,8 +171,20 @@ def test_bad_plot_suffix_is_rejected_before_any_work(tmp_path, capsys):
 def test_existing_output_survives_a_failed_run(tmp_path, capsys):
     out = tmp_path / "trace.npz"
     out.write_bytes(b"precious")
-    code, _, _ = run(capsys, "simulate", "dayan_abbott", "--dt", "0", "--out", str(out))
+    argv = ["simulate", "dayan_abbott", "--dt", "0", "--out", str(out), "--force"]
+    code, _, _ = run(capsys, *argv)
     assert code == 2 and out.read_bytes() == b"precious"
+
+
+def test_an_existing_output_is_replaced_only_with_force(tmp_path, capsys):
+    out = tmp_path / "trace.npz"
+    out.write_bytes(b"precious")
+    argv = ["simulate", "dayan_abbott", "--duration", "5*ms", "--out", str(out)]
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and "exists" in err and "--force" in err and err.count("\n") == 1
+    assert out.read_bytes() == b"precious"
+    code, _, _ = run(capsys, *argv, "--force")
+    assert code == 0 and out.read_bytes()[:2] == b"PK"  # an NPZ (zip) replaced it
 
 
 def test_blow_up_exits_1_without_output(tmp_path, capsys):
@@ -190,6 +202,7 @@ def test_blow_up_exits_1_without_output(tmp_path, capsys):
         "100*uA/cm**2",
         "--out",
         str(out),
+        "--force",
     )
     assert code == 1 and "euler" in err and "dt = 0.5 ms" in err and "t = " in err
     assert out.read_bytes() == b"precious"

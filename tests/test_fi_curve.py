@@ -230,7 +230,8 @@ def test_fi_command_bad_input_exits_2_and_keeps_files(tmp_path, capsys, currents
     out.write_text("precious\n")
     extra = [str(tmp_path / e) if e.startswith(("fi.", "missing")) else e for e in extra]
     code, captured = _cli(
-        ["fi", "dayan_abbott", "--currents", currents, "--out", str(out), *extra], capsys
+        ["fi", "dayan_abbott", "--currents", currents, "--out", str(out), "--force", *extra],
+        capsys,
     )
     assert code == 2
     assert message in captured.err
@@ -294,8 +295,10 @@ def test_fi_command_failing_figure_leaves_no_csv(tmp_path, capsys, monkeypatch):
 
     monkeypatch.setattr("hh_brian.report.plotting.plot_fi", failing_plot)
     args = ["fi", "dayan_abbott", "--currents", "0*uA/cm**2:10*uA/cm**2:10*uA/cm**2", *FAST]
-    with pytest.raises(RuntimeError, match="figure failed"):
-        main([*args, "--out", str(out), "--plot", str(plot)])
+    code = main([*args, "--out", str(out), "--plot", str(plot), "--force"])
+    err = capsys.readouterr().err
+    assert code == 70 and "internal error: RuntimeError: figure failed" in err  # one line
+    assert err.count("\n") == 1
     assert out.read_text() == "precious\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fi.csv"]  # no temporaries
 

@@ -71,7 +71,7 @@ from hh_brian.analysis.fi_result import FICurve
 from hh_brian.analysis.firing_state import FIRING_STATE_FIELDS, FiringState, classify
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError
 from hh_brian.engines.brian2.fastpath import runtime_codeobj_class
-from hh_brian.engines.brian2.settings import brian2_settings
+from hh_brian.engines.brian2.settings import brian2_settings, check_completed
 from hh_brian.engines.brian2.simulate import (
     BRIAN2_METHODS,
     blow_up_advice,
@@ -209,6 +209,7 @@ def fi_curve(
         trace.active = True
         network.run(total - before_window, namespace=namespace)
         wall = time.perf_counter() - started
+        check_completed(network, total, "the f-I sweep")
     final = {name: np.asarray(getattr(group, name)[:]) for name in preset.state_variables}
     if not all(np.isfinite(values).all() for values in final.values()):
         raise SimulationBlowUpError(

@@ -1,7 +1,9 @@
 """The ``hh-brian`` command.
 
 Exit status: 0 on success, 1 when a simulation fails numerically (or a check
-fails), 2 for bad input.  Errors are one line on stderr, never a traceback.
+fails), 2 for bad input, 130 on SIGINT and 143 on SIGTERM (nothing is written), 70
+for an internal error (one line, with the path of a saved report).  Errors are one
+line on stderr, never a traceback.
 
 The subcommands live in :mod:`hh_brian.cli.commands`, one module each, and register
 themselves in :mod:`hh_brian.cli.registry`; this module only builds the parser from
@@ -14,8 +16,17 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from hh_brian.cli.interrupts import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    Terminated,
+    save_crash_report,
+    terminated_as_exception,
+)
 from hh_brian.cli.registry import COMMANDS, EXIT_BAD_INPUT, EXIT_FAILED, Parser
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError
+from hh_brian.core.output import OutputExists, overwriting
 
 #: Subcommands in the order ``hh-brian --help`` lists them.
 COMMAND_ORDER: tuple[str, ...] = (
@@ -60,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     ordered = [*COMMAND_ORDER, *(name for name in commands if name not in COMMAND_ORDER)]
     for name in ordered:
         commands[name].add_parser(sub)
+    for command in sub.choices.values():  # one overwrite policy for every command
+        command.add_argument("--force", action="store_true", help="replace existing output files")
     return parser
 
 
@@ -86,7 +99,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         _check_model_names(args)  # unknown models and missing files: no Brian2 import yet
         _quiet_brian2()  # after parsing: --help and usage errors never load Brian2
-        return COMMANDS[args.command].run(args)
+        with overwriting(args.force), terminated_as_exception():
+            return COMMANDS[args.command].run(args)
+    except OutputExists as exc:
+        print(f"hh-brian: error: {exc}, or pass --force to replace it", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except HHBrianInputError as exc:
         print(f"hh-brian: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -102,9 +119,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("hh-brian: interrupted", file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, Terminated) as exc:
+        signal_name = "SIGTERM" if isinstance(exc, Terminated) else "SIGINT"
+        detail = f": {exc}" if str(exc) else ""
+        print(
+            f"hh-brian: interrupted by {signal_name}{detail}; no output was written",
+            file=sys.stderr,
+        )
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+    except Exception as exc:  # an internal error: one line and a saved report, no traceback
+        report = save_crash_report(exc)
+        print(
+            f"hh-brian: internal error: {type(exc).__name__}: {_first_line(exc)} "
+            f"(details: {report}); please report it",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else "(no message)"
 
 
 if __name__ == "__main__":  # pragma: no cover

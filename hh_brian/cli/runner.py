@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,7 @@ from hh_brian.cli.options import naming_flags
 from hh_brian.cli.stimulus_options import parse_current_options
 from hh_brian.core.errors import HHBrianInputError
 from hh_brian.core.expressions import evaluate
+from hh_brian.core.memory import DEFAULT_MEMORY_LIMIT, FLOAT_BYTES, check_memory
 from hh_brian.core.output import PLOT_SUFFIXES, atomic_paths, check_output_path, meta_json, versions
 from hh_brian.core.timegrid import check_time_step
 from hh_brian.engines.brian2.simulate import coerce_current
@@ -135,6 +136,7 @@ def run_single(
     engine: str,
     out: str,
     plot: str | None,
+    recording: Recording | None = None,
 ) -> Path:
     """Validate, simulate one neuron under *protocol*, write ``out`` (NPZ) and a figure.
 
@@ -169,7 +171,21 @@ def run_single(
             f"{', '.join(runner.methods)}"
         )
     dt, duration = protocol.dt, protocol.duration
-    check_time_step(dt, duration)
+    n_steps = check_time_step(dt, duration)
+    recording = recording or Recording()
+    variables = recording.variables_for(preset, engine)
+    if recording.record_dt is not None:
+        from hh_brian.engines.brian2.recording import record_step
+
+        with naming_flags(record_dt="--record-dt"):
+            record_step(dt, recording.record_dt)
+    with naming_flags(memory_limit="--memory-limit MiB"):
+        check_memory(
+            recording.estimate(n_steps, dt, len(variables)),
+            recording.limit,
+            f"simulate ({n_steps} steps)",
+            "downsample with --record-dt, record fewer variables (--record v), shorten the run",
+        )
     with naming_flags(current="--current"):
         drive = make_drive(preset, protocol.currents, dt, duration)
     if drive.columns != 1:
@@ -188,6 +204,8 @@ def run_single(
             options["initial_state"] = check_initial_state(preset, protocol.initial)
         if protocol.synapses:
             options["synapses"] = protocol.synapses
+    if recording.record_dt is not None or recording.variables is not None:
+        options.update(record_dt=recording.record_dt, variables=variables)
     result = runner.run(
         preset,
         current=current if current is not None else drive,
@@ -205,12 +223,12 @@ def run_single(
         protocol=protocol,
     )
     unit, key = (nA, "I_inj_nA") if preset.has_area else (uA / cm**2, "I_inj_uA_per_cm2")
-    injected = np.asarray(drive.samples()[: result.t.size, 0] / unit)
+    injected = np.asarray(drive.samples()[:, 0] / unit)
     arrays = {
         "t_ms": np.asarray(result.t / ms),
         "v_mV": np.asarray(result.traces["v"][0] / mV),
         **{g: np.asarray(result.traces[g][0]) for g in preset.gate_names if g in result.traces},
-        key: injected,
+        key: injected[:: recording.stride(dt)][: result.t.size],
         "spikes_ms": np.asarray(result.spikes_of(0) / ms),
         "meta": np.array(meta_json(meta)),
     }
@@ -221,9 +239,63 @@ def run_single(
         if plot_path:
             from hh_brian.report.plotting import plot_trace
 
-            shown = current if current is not None else drive.samples()[:, 0]
+            shown = current if current is not None else drive.samples()[:: recording.stride(dt), 0]
             plot_trace(result, temporaries[1], current_label=protocol.describe(), current=shown)
     return out_path
+
+
+@dataclass(frozen=True)
+class Recording:
+    """What ``simulate`` records: ``--record-dt``, ``--record`` and ``--memory-limit``."""
+
+    record_dt: object = None
+    variables: tuple[str, ...] | None = None
+    limit: int = DEFAULT_MEMORY_LIMIT
+
+    @classmethod
+    def from_text(
+        cls, record_dt: str | None, variables: str | None, limit_mib: float | None
+    ) -> Recording:
+        """Parse the three options (times with units, a comma list, MiB)."""
+        step = parse_time(record_dt, "--record-dt") if record_dt else None
+        names = None
+        if variables:
+            names = tuple(v.strip() for v in variables.split(",") if v.strip())
+            if not names:
+                raise HHBrianInputError("--record: give variable names, e.g. --record v,m")
+        if limit_mib is not None and not limit_mib > 0:
+            raise HHBrianInputError(f"--memory-limit: must be positive (MiB), got {limit_mib}")
+        limit = DEFAULT_MEMORY_LIMIT if limit_mib is None else int(limit_mib * 2**20)
+        return cls(step, names, limit)
+
+    def variables_for(self, preset: Preset, engine: str) -> list[str]:
+        """The recorded state variables (``v`` always); only Brian2 downsamples or selects."""
+        if self.variables is None and self.record_dt is None:
+            return list(preset.state_variables)
+        if engine != "brian2":
+            raise HHBrianInputError(
+                f"--record-dt and --record: the {engine} engine records every variable at "
+                "every step; use --engine brian2"
+            )
+        if self.variables is None:
+            return list(preset.state_variables)
+        unknown = set(self.variables) - set(preset.state_variables)
+        if unknown:
+            raise HHBrianInputError(
+                f"--record: unknown variable(s) {sorted(unknown)}; the state is "
+                f"{', '.join(preset.state_variables)}"
+            )
+        return [n for n in preset.state_variables if n == "v" or n in self.variables]
+
+    def stride(self, dt) -> int:
+        """Steps per recorded sample."""
+        return 1 if self.record_dt is None else max(1, int(round(float(self.record_dt / dt))))
+
+    def estimate(self, n_steps: int, dt, n_variables: int) -> int:
+        """Bytes: recorded samples (monitor and result copies, plus t and the current)
+        and the per-step stimulus table (and its Brian2 copy)."""
+        samples = n_steps // self.stride(dt) + 1
+        return FLOAT_BYTES * (2 * samples * (n_variables + 2) + 2 * (n_steps + 1))
 
 
 def read_meta(npz_path: str | Path) -> dict:

@@ -11,8 +11,9 @@ import json
 import os
 import platform
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import numpy as np
@@ -20,13 +21,31 @@ import numpy as np
 from hh_brian.core.errors import HHBrianInputError
 
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+#: Whether an existing output file may be replaced (the command line's overwrite switch).
+OVERWRITE: ContextVar[bool] = ContextVar("OVERWRITE", default=False)
+
+
+class OutputExists(HHBrianInputError):
+    """An output file exists and overwriting was not allowed (:data:`OVERWRITE`)."""
+
+
+@contextmanager
+def overwriting(allowed: bool) -> Iterator[None]:
+    """Within the block, :func:`check_output_path` allows (or refuses) existing files."""
+    token = OVERWRITE.set(bool(allowed))
+    try:
+        yield
+    finally:
+        OVERWRITE.reset(token)
 
 
 def check_output_path(path: str | os.PathLike, suffixes: tuple[str, ...], what: str) -> Path:
     """Validate an output path before any work is done.
 
     The suffix must be one of *suffixes*, the folder must exist and be writable,
-    and the path must not be a folder.
+    and the path must not be a folder.  An existing file is refused
+    (:class:`OutputExists`) unless :data:`OVERWRITE` allows it: one overwrite
+    policy for every command.
     """
     target = Path(path)
     if target.suffix.lower() not in suffixes:
@@ -42,6 +61,8 @@ def check_output_path(path: str | os.PathLike, suffixes: tuple[str, ...], what: 
         raise HHBrianInputError(f"{what}: {str(target)!r} is a folder; give a file name")
     if target.exists() and not target.is_file():
         raise HHBrianInputError(f"{what}: {str(target)!r} exists and is not a regular file")
+    if target.exists() and not OVERWRITE.get():
+        raise OutputExists(f"{what}: {str(target)!r} exists; choose another path")
     probe_writable(folder, what)
     return target
 

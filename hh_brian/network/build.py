@@ -35,7 +35,7 @@ from hh_brian.engines.brian2.fastpath import (
     runtime_codeobj_class,
     standalone_codeobj_class,
 )
-from hh_brian.engines.brian2.settings import brian2_settings
+from hh_brian.engines.brian2.settings import brian2_settings, check_completed
 from hh_brian.engines.brian2.spikes import (
     attach_detector,
     recorded_spikes,
@@ -280,6 +280,7 @@ def _run_runtime(spec, pops, duration) -> NetworkResult:
         started = time.perf_counter()
         net, states, spike_mons, counts = _build(spec, pops, runtime_codeobj_class("cython"))
         net.run(duration, namespace={})
+        check_completed(net, duration, "the network run")
         total = time.perf_counter() - started
         # Private, but Brian2 2.9 has no public record of the time-step loop's duration.
         run_time = float(current_device._last_run_time)

@@ -102,14 +102,20 @@ def plot_trace(
         ax_v.annotate(
             "axis inverted: depolarisation up", (0.01, 0.03), xycoords="axes fraction", fontsize=8
         )
-    for gate, colour in (("n", "tab:blue"), ("m", "tab:orange"), ("h", "tab:green")):
+    colours = dict(n="tab:blue", m="tab:orange", h="tab:green")
+    others = iter(("tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan"))
+    for gate in [g for g in preset.gate_names if g in result.traces]:
+        colour = colours.get(gate) or next(others, "grey")
         ax_g.plot(t_ms, np.asarray(result.traces[gate][neuron]), color=colour, label=gate, lw=1)
     ax_g.set_ylim(-0.05, 1.05)
     ax_g.set_ylabel("gate [1]")
     if stimulus is not None:
         _stimulus_panel(axes[2], stimulus, result, neuron)
     axes[-1].set_xlabel("time [ms]")
-    ax_g.legend(loc="upper right", fontsize=8, ncol=3)
+    if ax_g.get_lines():
+        ax_g.legend(loc="upper right", fontsize=8, ncol=3)
+    else:
+        ax_g.text(0.5, 0.5, "gates not recorded", ha="center", transform=ax_g.transAxes)
     dt_ms = float(result.dt / ms)
     title = f"{preset.name} - {result.method}, dt = {dt_ms:g} ms"
     if current_label:

@@ -95,11 +95,23 @@ def add_simulate_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     simulate.add_argument("--out", required=True, help="output file, .npz")
     simulate.add_argument("--plot", help="figure file (.png, .svg or .pdf)")
+    simulate.add_argument(
+        "--record-dt", metavar="EXPR", help="record every EXPR (a multiple of --dt; brian2)"
+    )
+    simulate.add_argument(
+        "--record", metavar="NAMES", help="state variables to record, e.g. v,m (v always)"
+    )
+    simulate.add_argument(
+        "--memory-limit",
+        type=float,
+        metavar="MiB",
+        help="refuse a run that would record more (default 1024)",
+    )
     add_set(simulate)
 
 
 def run_simulate(args: argparse.Namespace) -> int:
-    from hh_brian.cli.runner import command_protocol, run_single
+    from hh_brian.cli.runner import Recording, command_protocol, run_single
 
     protocol = command_protocol(
         protocol_path=args.protocol,
@@ -116,6 +128,7 @@ def run_simulate(args: argparse.Namespace) -> int:
         engine=args.engine,
         out=args.out,
         plot=args.plot,
+        recording=Recording.from_text(args.record_dt, args.record, args.memory_limit),
     )
     return EXIT_OK
 

@@ -98,3 +98,22 @@ def brian2_settings(
         np.random.set_state(numpy_state)  # noqa: NPY002
         for name, value in saved.items():
             prefs[name] = value
+
+
+def check_completed(network, end, what: str, guard=None) -> None:
+    """Raise :class:`KeyboardInterrupt` if *network* stopped before *end* (a time).
+
+    Brian2 turns the first SIGINT during ``Network.run`` into "stop the run"
+    instead of raising, so a run can return early and look finished.  A stop
+    by a blow-up *guard* (its ``tripped_at`` is set) is not an interruption;
+    the caller reports the blow-up.
+    """
+    if guard is not None and getattr(guard, "tripped_at", None) is not None:
+        return
+    from brian2 import ms, second
+
+    end_s, now_s = float(end / second), float(network.t / second)
+    if end_s - now_s > 1e-9 * max(end_s, 1e-12):
+        raise KeyboardInterrupt(
+            f"{what} stopped at t = {float(network.t / ms):.6g} ms of {float(end / ms):.6g} ms"
+        )

@@ -32,7 +32,8 @@ from brian2 import (
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError, blow_up_advice
 from hh_brian.core.timegrid import check_time_step
 from hh_brian.engines.brian2.fastpath import fast_enabled, runtime_codeobj_class
-from hh_brian.engines.brian2.settings import brian2_settings
+from hh_brian.engines.brian2.recording import record_indices, record_step, recorded_variables
+from hh_brian.engines.brian2.settings import brian2_settings, check_completed
 from hh_brian.engines.brian2.spikes import (
     attach_detector,
     recorded_spikes,
@@ -112,6 +113,8 @@ def simulate(
     check: bool = True,
     fast: bool | None = None,
     synapses: Sequence[SpikeInput] = (),
+    record_dt: Quantity | None = None,
+    variables: Sequence[str] | None = None,
 ) -> SimulationResult:
     """Integrate *preset* with Brian2's runtime device.
 
@@ -132,7 +135,11 @@ def simulate(
     n_neurons : int, optional
         Defaults to the number of currents given (1 for a scalar).
     record : bool or indices
-        Which neurons' traces to record (every step).
+        Which neurons' traces to record.
+    record_dt : Quantity, optional
+        Record every ``record_dt`` (a multiple of *dt*) instead of every step.
+    variables : sequence of str, optional
+        State variables to record (default: all; ``v`` is always recorded).
     initial_state : dict, optional
         ``v, n, m, h``; defaults to the preset's computed resting state.
     target : {'cython', 'numpy'}
@@ -240,8 +247,11 @@ def simulate(
             group.I_inj = constant
 
         extra = _spike_input_objects(group, inputs, dt) if inputs else []
-        indices = _record_indices(record, n_neurons)
-        state_monitor = StateMonitor(group, list(state_variables), record=indices, dt=dt)
+        indices = record_indices(record, n_neurons)
+        recorded_names = recorded_variables(preset, variables)
+        state_monitor = StateMonitor(
+            group, recorded_names, record=indices, dt=record_step(dt, record_dt)
+        )
         spikes = spike_monitor(group)
         network = Network(group, state_monitor, spikes, *extra)
         if check:  # stop at the first sign of a blow-up instead of integrating NaN to the end
@@ -260,9 +270,10 @@ def simulate(
                 f"overflow in the state update); {blow_up_advice(method)}"
             ) from None
         wall = time.perf_counter() - started
+        check_completed(network, n_steps * dt, "the run", guard if check else None)
 
         spike_indices, spike_times, step_dv = recorded_spikes(spikes, dt, preset.V_spike)
-        traces = {name: getattr(state_monitor, name)[:] for name in state_variables}
+        traces = {name: getattr(state_monitor, name)[:] for name in recorded_names}
         traces = {k: (v if k == "v" else np.asarray(v)) for k, v in traces.items()}
         result = SimulationResult(
             preset=preset,
@@ -315,25 +326,12 @@ def _is_stimuli(current: object) -> bool:
     return isinstance(current, list | tuple) and all(isinstance(s, Stimulus) for s in current)
 
 
-def _record_indices(record: bool | np.ndarray | list[int], n_neurons: int) -> np.ndarray:
-    if record is True:
-        return np.arange(n_neurons)
-    if record is False:
-        return np.array([], dtype=int)
-    indices = np.asarray(record, dtype=int)
-    if indices.size and (indices.min() < 0 or indices.max() >= n_neurons):
-        raise HHBrianInputError(
-            f"record: indices must lie in [0, {n_neurons - 1}], got {indices.tolist()}"
-        )
-    return indices
-
-
 def check_finite(result: SimulationResult, final_state: dict[str, np.ndarray]) -> None:
     """Raise :class:`SimulationBlowUpError` naming method, dt and time of a blow-up."""
     bad_time = None
     if result.recorded.size:
         bad = np.zeros(result.t.shape, dtype=bool)
-        for name in result.preset.state_variables:
+        for name in result.traces:
             values = np.asarray(result.traces[name])
             step_bad = ~np.isfinite(values)
             if name != "v":

@@ -45,7 +45,7 @@ from scipy.optimize import brentq
 
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError, blow_up_advice
 from hh_brian.engines.brian2.fastpath import fast_enabled, runtime_codeobj_class
-from hh_brian.engines.brian2.settings import brian2_settings
+from hh_brian.engines.brian2.settings import brian2_settings, check_completed
 from hh_brian.engines.brian2.simulate import BRIAN2_METHODS, GUARD_INTERVAL, TARGETS, BlowUpGuard
 from hh_brian.engines.clamp_trace import ClampTrace
 from hh_brian.models.cell import CellModel
@@ -208,6 +208,7 @@ def run_vclamp(
         started = time.perf_counter()
         network.run(samples * protocol.dt, namespace=namespace)
         wall = time.perf_counter() - started
+        check_completed(network, samples * protocol.dt, "the voltage clamp", guard)
         if guard.tripped_at is not None:
             raise SimulationBlowUpError(
                 f"{method} with dt = {float(protocol.dt / ms):g} ms blew up by t = "

@@ -1,0 +1,91 @@
+"""Interruptions, resource guards, internal errors and the overwrite policy (issue 19)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from hh_brian.cli.main import main
+
+
+def _cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, err
+
+
+@pytest.mark.parametrize(("sig", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_mid_run_writes_nothing_and_exits_128_plus_signal(tmp_path, sig, status):
+    out, plot = tmp_path / "trace.npz", tmp_path / "trace.png"
+    argv = [sys.executable, "-m", "hh_brian.cli.main", "simulate", "dayan_abbott"]
+    argv += ["--duration", "60000*ms", "--out", str(out), "--plot", str(plot)]
+    process = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    time.sleep(6.0)  # start-up and compilation (cached) are over; the run is under way
+    assert process.poll() is None, "the run ended before the signal"
+    process.send_signal(sig)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == status, err
+    assert "interrupted" in err and "no output was written" in err
+    assert "Traceback" not in err
+    assert os.listdir(tmp_path) == []  # no output, no temporary
+
+
+def test_a_huge_run_is_refused_at_once_with_the_estimate(tmp_path, capsys):
+    out = tmp_path / "big.npz"
+    started = time.perf_counter()
+    code, err = _cli(
+        capsys, "simulate", "dayan_abbott", "--duration", "1e6*second", "--out", str(out)
+    )
+    assert time.perf_counter() - started < 5
+    assert code == 2 and "GiB" in err and "--record-dt" in err and "--memory-limit" in err
+    assert not out.exists()
+
+
+def test_record_dt_and_record_downsample_and_select(tmp_path, capsys):
+    out = tmp_path / "small.npz"
+    argv = ["simulate", "dayan_abbott", "--duration", "10*ms", "--record-dt", "0.1*ms"]
+    code, err = _cli(capsys, *argv, "--record", "v,n", "--out", str(out))
+    assert code == 0, err
+    with np.load(out) as data:
+        assert {"v_mV", "n"} <= set(data.files) and "m" not in data.files
+        assert data["t_ms"].size == data["I_inj_uA_per_cm2"].size == 100
+        np.testing.assert_allclose(np.diff(data["t_ms"]), 0.1)
+
+
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [
+        (["--record-dt", "0.015*ms"], "whole multiple of dt"),
+        (["--record", "v,q"], "unknown variable"),
+        (["--memory-limit", "0"], "must be positive"),
+        (["--memory-limit", "0.001"], "would record"),
+        (["--engine", "reference", "--record-dt", "0.1*ms"], "use --engine brian2"),
+    ],
+)
+def test_bad_recording_options_exit_2(tmp_path, capsys, extra, fragment):
+    out = tmp_path / "x.npz"
+    code, err = _cli(
+        capsys, "simulate", "dayan_abbott", "--duration", "10*ms", *extra, "--out", str(out)
+    )
+    assert code == 2 and fragment in err and err.count("\n") == 1, err
+    assert not out.exists()
+
+
+def test_an_internal_error_is_one_line_with_a_saved_report(tmp_path, capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("something internal")
+
+    monkeypatch.setattr("hh_brian.cli.runner.run_single", broken)
+    code, err = _cli(capsys, "simulate", "dayan_abbott", "--out", str(tmp_path / "x.npz"))
+    assert code == 70 and err.count("\n") == 1
+    assert "internal error: ZeroDivisionError: something internal" in err
+    report = err.split("details: ")[1].split(")")[0]
+    assert "ZeroDivisionError" in open(report, encoding="utf-8").read()
+    os.unlink(report)
