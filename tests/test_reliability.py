@@ -89,3 +89,26 @@ def test_an_internal_error_is_one_line_with_a_saved_report(tmp_path, capsys, mon
     report = err.split("details: ")[1].split(")")[0]
     assert "ZeroDivisionError" in open(report, encoding="utf-8").read()
     os.unlink(report)
+
+
+@pytest.mark.parametrize("n_neurons", [5, 10, 20])
+def test_small_networks_run(tmp_path, capsys, n_neurons):
+    out = tmp_path / "net.npz"
+    argv = ["network", "cobahh", "--n-neurons", str(n_neurons), "--duration", "20*ms"]
+    code, err = _cli(capsys, *argv, "--out", str(out))
+    assert code == 0, err
+    assert out.exists()
+
+
+def test_a_network_that_blows_up_is_caught(capsys):
+    from dataclasses import replace
+
+    from brian2 import ms
+
+    from hh_brian.core.errors import SimulationBlowUpError
+    from hh_brian.network.build import run_network
+    from hh_brian.network.cobahh import cobahh_spec
+
+    spec = replace(cobahh_spec(20, seed=1), method="euler", dt=0.1 * ms)
+    with pytest.raises(SimulationBlowUpError, match=r"network run: euler with dt = 0\.1 ms"):
+        run_network(spec, 100 * ms)

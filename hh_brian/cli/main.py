@@ -71,9 +71,20 @@ def build_parser() -> argparse.ArgumentParser:
     ordered = [*COMMAND_ORDER, *(name for name in commands if name not in COMMAND_ORDER)]
     for name in ordered:
         commands[name].add_parser(sub)
-    for command in sub.choices.values():  # one overwrite policy for every command
-        command.add_argument("--force", action="store_true", help="replace existing output files")
+    _add_force(sub)
     return parser
+
+
+def _add_force(subparsers: argparse._SubParsersAction) -> None:
+    """``--force`` on every (sub)command that takes no further subcommand: one overwrite
+    policy for every command."""
+    for command in subparsers.choices.values():
+        nested = [a for a in command._actions if isinstance(a, argparse._SubParsersAction)]
+        if nested:
+            for action in nested:
+                _add_force(action)
+            continue
+        command.add_argument("--force", action="store_true", help="replace existing outputs")
 
 
 def _quiet_brian2() -> None:
@@ -99,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         _check_model_names(args)  # unknown models and missing files: no Brian2 import yet
         _quiet_brian2()  # after parsing: --help and usage errors never load Brian2
-        with overwriting(args.force), terminated_as_exception():
+        with overwriting(getattr(args, "force", False)), terminated_as_exception():
             return COMMANDS[args.command].run(args)
     except OutputExists as exc:
         print(f"hh-brian: error: {exc}, or pass --force to replace it", file=sys.stderr)

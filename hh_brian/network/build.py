@@ -19,6 +19,7 @@ import time
 import numpy as np
 from brian2 import (
     Network,
+    NetworkOperation,
     NeuronGroup,
     PoissonGroup,
     PoissonInput,
@@ -29,13 +30,14 @@ from brian2 import (
     siemens,
 )
 
-from hh_brian.core.errors import HHBrianInputError
+from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError, blow_up_advice
 from hh_brian.engines.brian2.fastpath import (
     fast_compiler_prefs,
     runtime_codeobj_class,
     standalone_codeobj_class,
 )
 from hh_brian.engines.brian2.settings import brian2_settings, check_completed
+from hh_brian.engines.brian2.simulate import GATE_SLACK, GUARD_INTERVAL, BlowUpGuard
 from hh_brian.engines.brian2.spikes import (
     attach_detector,
     recorded_spikes,
@@ -122,6 +124,11 @@ def _build(
     counts: dict[str, int] = {}
     for n, c in enumerate(spec.connections):
         receptor = _receptor(pops[c.target], c.receptor, "connection")
+        i, j = draw_connections(c, pops[c.source].size, pops[c.target].size, rng)
+        name = f"syn{n}_{c.source}_{c.target}_{c.receptor}"
+        counts[name] = int(i.size)
+        if not i.size:  # a small network may draw no synapse at all: no object
+            continue
         rendered = render_synapses((receptor,), pops[c.target].preset.convention)
         syn = Synapses(
             groups[c.source],
@@ -130,12 +137,9 @@ def _build(
             namespace={**rendered.namespace, "w": c.weight},
             delay=c.delay,
             dt=spec.dt,
-            name=f"syn{n}_{c.source}_{c.target}_{c.receptor}",
+            name=name,
         )
-        i, j = draw_connections(c, pops[c.source].size, pops[c.target].size, rng)
-        if i.size:
-            syn.connect(i=i, j=j)
-        counts[syn.name] = int(i.size)
+        syn.connect(i=i, j=j)
         objects.append(syn)
     for n, d in enumerate(spec.drives):
         receptor = _receptor(pops[d.target], d.receptor, "drive")
@@ -171,7 +175,41 @@ def _build(
     if spec.record_spikes:
         spike_monitors = {name: spike_monitor(g) for name, g in groups.items()}
         objects += list(spike_monitors.values())
-    return Network(*objects), state_monitors, spike_monitors, counts
+    network = Network(*objects)
+    network.hh_groups = groups  # for the blow-up check after the run
+    return network, state_monitors, spike_monitors, counts
+
+
+def _add_guards(net: Network, spec: NetworkSpec, pops: dict[str, Population]) -> list:
+    """A blow-up guard per population, checked every GUARD_INTERVAL (runtime device)."""
+    guards = []
+    for name, group in net.hh_groups.items():
+        guard = BlowUpGuard(group, net, pops[name].preset.gate_names)
+        net.add(NetworkOperation(guard.check, dt=max(GUARD_INTERVAL, spec.dt), when="end"))
+        guards.append(guard)
+    return guards
+
+
+def _check_blow_up(net: Network, spec: NetworkSpec, pops: dict, guards=()) -> None:
+    """Raise SimulationBlowUpError if any population holds NaN/Inf or a gate outside [0, 1]."""
+    tripped = [g.tripped_at for g in guards if g.tripped_at is not None]
+    bad = []
+    for name, group in net.hh_groups.items():
+        for variable in ("v", *pops[name].preset.gate_names):
+            values = np.asarray(getattr(group, f"{variable}_")[:])
+            wrong = ~np.isfinite(values)
+            if variable != "v":
+                wrong |= (values < -GATE_SLACK) | (values > 1 + GATE_SLACK)
+            if wrong.any():
+                bad.append(f"{name}.{variable}")
+    if not tripped and not bad:
+        return
+    when = f"at t = {float(min(tripped) / ms):.6g} ms" if tripped else "by the end"
+    raise SimulationBlowUpError(
+        f"network run: {spec.method} with dt = {float(spec.dt / ms):g} ms blew up {when} "
+        f"({', '.join(bad) or 'state'}: NaN/Inf or a gate outside [0, 1]); "
+        f"{blow_up_advice(spec.method)}"
+    )
 
 
 def _check_monitor_variables(spec: NetworkSpec, pops: dict[str, Population]) -> None:
@@ -279,7 +317,9 @@ def _run_runtime(spec, pops, duration) -> NetworkResult:
     with brian2_settings(target="cython", seed=spec.seed):
         started = time.perf_counter()
         net, states, spike_mons, counts = _build(spec, pops, runtime_codeobj_class("cython"))
+        guards = _add_guards(net, spec, pops)
         net.run(duration, namespace={})
+        _check_blow_up(net, spec, pops, guards)
         check_completed(net, duration, "the network run")
         total = time.perf_counter() - started
         # Private, but Brian2 2.9 has no public record of the time-step loop's duration.
@@ -305,6 +345,7 @@ def _run_standalone(spec, pops, duration, threads) -> NetworkResult:
         net.run(duration, namespace={})
         with fast_compiler_prefs():
             current_device.build(directory=folder, compile=True, run=True, debug=False)
+        _check_blow_up(net, spec, pops)
         total = time.perf_counter() - started
         # Private, but Brian2 2.9 has no public record of the time-step loop's duration.
         run_time = float(current_device._last_run_time)
