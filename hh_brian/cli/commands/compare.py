@@ -108,15 +108,20 @@ def check_outputs(args: argparse.Namespace) -> Outputs:
 def write_outputs(
     outputs: Outputs, table: str, report: Callable[[], str], plot: Callable[[Path], object]
 ) -> None:
-    """Build the report text first, then write figure, report and table, each atomically."""
-    from hh_brian.core.output import write_text_atomic
+    """Write table, report and figure all or nothing: each renders into a temporary
+    next to its target, and all are renamed into place only when every one succeeded."""
+    from hh_brian.core.output import atomic_paths
 
     report_text = report() if outputs.report else None
-    if outputs.plot:
-        plot(outputs.plot)
-    if outputs.report:
-        write_text_atomic(outputs.report, report_text)
-    write_text_atomic(outputs.out, table)
+    targets = [outputs.out, outputs.report, outputs.plot]
+    chosen = [t for t in targets if t is not None]
+    with atomic_paths(*chosen) as temporaries:
+        paths = dict(zip(chosen, temporaries, strict=True))
+        paths[outputs.out].write_text(table, encoding="utf-8")
+        if outputs.report:
+            paths[outputs.report].write_text(report_text, encoding="utf-8")
+        if outputs.plot:
+            plot(paths[outputs.plot])
 
 
 # --------------------------------------------------------------------------- compare
