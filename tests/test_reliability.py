@@ -112,3 +112,26 @@ def test_a_network_that_blows_up_is_caught(capsys):
     spec = replace(cobahh_spec(20, seed=1), method="euler", dt=0.1 * ms)
     with pytest.raises(SimulationBlowUpError, match=r"network run: euler with dt = 0\.1 ms"):
         run_network(spec, 100 * ms)
+
+
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [
+        (["--current", "100*mA/cm**2"], "has no steady state between -150 and +100 mV"),
+        (["--current", "1*amp/cm**2"], "mixed area units"),
+        (["--dt", "0.5*ms", "--duration", "5*ms"], "fastest gate time constant"),
+    ],
+)
+def test_implausible_input_warns_and_runs(tmp_path, capsys, extra, fragment):
+    out = tmp_path / "w.npz"
+    argv = ["simulate", "dayan_abbott", "--duration", "2*ms", *extra, "--out", str(out)]
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert fragment in err and "hh-brian: warning:" in err
+    assert code in (0, 1)  # a warning, not a refusal (an absurd current may still blow up)
+
+
+def test_plausible_input_draws_no_warning(tmp_path, capsys):
+    out = tmp_path / "w.npz"
+    code, err = _cli(capsys, "simulate", "dayan_abbott", "--duration", "2*ms", "--out", str(out))
+    assert code == 0 and "warning" not in err

@@ -7,12 +7,13 @@ after the run succeeded, each atomically.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from brian2 import amp, cm, meter, ms, mV, nA, second, uA
+from brian2 import Quantity, amp, cm, meter, ms, mV, nA, second, uA
 
 from hh_brian.cli.options import naming_flags
 from hh_brian.cli.stimulus_options import parse_current_options
@@ -24,6 +25,7 @@ from hh_brian.core.timegrid import check_time_step
 from hh_brian.engines.brian2.simulate import coerce_current
 from hh_brian.models.cell import CellModel as Preset
 from hh_brian.models.kinetics import check_initial_state
+from hh_brian.models.plausibility import current_warnings, time_step_warnings
 from hh_brian.models.protocol import Protocol
 
 
@@ -190,6 +192,10 @@ def run_single(
         drive = make_drive(preset, protocol.currents, dt, duration)
     if drive.columns != 1:
         raise HHBrianInputError("--current: expected one value per stimulus, got an array")
+    samples = drive.samples()
+    extremes = Quantity(np.array([np.min(samples), np.max(samples)]), dim=samples.dim)
+    for warning in current_warnings(preset, extremes) + time_step_warnings(preset, dt):
+        print(f"hh-brian: warning: {warning}", file=sys.stderr)
     if not own and (protocol.initial or protocol.synapses):
         raise HHBrianInputError(
             f"--engine {engine}: an initial state (--v0, [initial]) and synaptic input run on "
