@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import ast
 import math
+import warnings
 from collections.abc import Iterable
 
 import brian2.units as _units
@@ -255,7 +256,9 @@ def bounded_parse(
             f"{MAX_TEXT_LENGTH}, e.g. {example}"
         )
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():  # e.g. "invalid decimal literal": refused below
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise HHBrianInputError(
             f"{what}: cannot parse {quote(text)} ({exc.msg}); expected an expression like {example}"
