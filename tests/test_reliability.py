@@ -135,3 +135,10 @@ def test_plausible_input_draws_no_warning(tmp_path, capsys):
     out = tmp_path / "w.npz"
     code, err = _cli(capsys, "simulate", "dayan_abbott", "--duration", "2*ms", "--out", str(out))
     assert code == 0 and "warning" not in err
+
+
+def test_a_huge_voltage_clamp_family_is_refused_with_the_estimate(tmp_path, capsys):
+    out = tmp_path / "v.csv"
+    argv = ["vclamp", "dayan_abbott", "--steps=-80*mV:60*mV:0.1*mV", "--step-duration", "1000*ms"]
+    code, err = _cli(capsys, *argv, "--out", str(out))
+    assert code == 2 and "GiB" in err and "--memory-limit" in err and not out.exists()

@@ -61,6 +61,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--fits", help="reversals and Boltzmann fits, .csv")
     parser.add_argument("--plot", help="figure file (.png, .svg or .pdf)")
     parser.add_argument("--traces", help="every trace, sweeps x samples, .npz")
+    parser.add_argument(
+        "--memory-limit",
+        type=float,
+        default=1024.0,
+        metavar="MiB",
+        help="refuse a run that would record more (default 1024)",
+    )
     add_set(parser)
 
 
@@ -132,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
         rs = _quantity(args.series_resistance, "--series-resistance", "'10*Mohm'")
         if rs is not None:
             specific_series_resistance(preset, rs)
+    _check_memory(preset, protocol, args.memory_limit)
     outputs = [check_output_path(args.out, (".csv",), "--out")]
     extra = (
         ("fits", args.fits, (".csv",), "--fits"),
@@ -197,3 +205,21 @@ def _meta(args: argparse.Namespace, preset, trace) -> dict:
 
 
 register(NAME, add_parser, run)
+
+
+def _check_memory(preset, protocol, limit_mib: float) -> None:
+    """Sweeps x samples x (v, command, gates, a current and a conductance per channel),
+    recorded and copied once into the result: refuse past ``--memory-limit``."""
+    from hh_brian.core.memory import FLOAT_BYTES, check_memory
+
+    if not limit_mib > 0:
+        raise HHBrianInputError(f"--memory-limit: must be positive (MiB), got {limit_mib}")
+    per_sample = 2 + len(preset.gate_names) + 2 * len(preset.channels)
+    need = 2 * FLOAT_BYTES * protocol.n_sweeps * protocol.n_samples * per_sample
+    with naming_flags(memory_limit="--memory-limit MiB"):
+        check_memory(
+            need,
+            int(limit_mib * 2**20),
+            f"vclamp ({protocol.n_sweeps} sweeps x {protocol.n_samples} samples)",
+            "use fewer levels, a shorter --duration or a larger --dt",
+        )
