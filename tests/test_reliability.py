@@ -142,3 +142,19 @@ def test_a_huge_voltage_clamp_family_is_refused_with_the_estimate(tmp_path, caps
     argv = ["vclamp", "dayan_abbott", "--steps=-80*mV:60*mV:0.1*mV", "--step-duration", "1000*ms"]
     code, err = _cli(capsys, *argv, "--out", str(out))
     assert code == 2 and "GiB" in err and "--memory-limit" in err and not out.exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["fi", "dayan_abbott", "--currents", "0*uA/cm**2:20*uA/cm**2:1*uA/cm**2",
+         "--memory-limit", "1"],
+        ["compare", "dayan_abbott", "--dts", "0.001*ms", "--duration", "100000*ms"],
+        ["compare-simulators", "neuron_hh", "--duration", "100000*ms"],
+    ],
+)  # fmt: skip
+def test_every_recording_command_refuses_past_its_memory_limit(tmp_path, capsys, argv):
+    out = tmp_path / "out.csv"
+    code, err = _cli(capsys, *argv, "--out", str(out))
+    assert code == 2 and "would record" in err and "--memory-limit" in err
+    assert not out.exists()

@@ -60,7 +60,32 @@ def add_common_arguments(
     parser.add_argument("--out", required=True, help="table, .csv")
     parser.add_argument("--plot", help=plot_help)
     parser.add_argument("--report", help="Markdown report, .md")
+    parser.add_argument(
+        "--memory-limit",
+        type=float,
+        default=1024.0,
+        metavar="MiB",
+        help="refuse runs that would record more (default 1024)",
+    )
     add_set(parser)
+
+
+def check_run_memory(preset, runs: list[tuple[object, int]], duration, limit_mib: float) -> None:
+    """Refuse past ``--memory-limit`` the traces of *runs*, ``(dt, how many runs)`` pairs,
+    each recording every state variable and t at every step (and one copy)."""
+    from hh_brian.core.memory import FLOAT_BYTES, check_memory
+
+    if not limit_mib > 0:
+        raise HHBrianInputError(f"--memory-limit: must be positive (MiB), got {limit_mib}")
+    per_step = len(preset.state_variables) + 1
+    samples = sum(count * (int(round(float(duration / dt))) + 1) for dt, count in runs)
+    with naming_flags(memory_limit="--memory-limit MiB"):
+        check_memory(
+            2 * FLOAT_BYTES * per_step * samples,
+            int(limit_mib * 2**20),
+            f"the comparison ({samples} samples)",
+            "use fewer or larger dts, fewer methods or a shorter --duration",
+        )
 
 
 def split_list(text: str, what: str) -> list[str]:
@@ -191,6 +216,12 @@ def run(args: argparse.Namespace) -> int:
         current = parse_current(preset, texts[0])  # a constant current, as before
     else:
         current = parse_current_options(texts)
+    check_run_memory(
+        preset,
+        [(dt, len(methods) * len(engines)) for dt in dts] + [(min(dts), 1)],
+        duration,
+        args.memory_limit,
+    )
     outputs = check_outputs(args)
 
     with naming_flags(current="--current"):

@@ -13,6 +13,7 @@ import argparse
 from hh_brian.cli.commands.compare import (
     add_common_arguments,
     check_outputs,
+    check_run_memory,
     parse_time,
     split_list,
     write_outputs,
@@ -84,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
         current = parse_current_options(texts)
     with naming_flags(current="--current", simulators="--simulators"):
         check_current(preset, current, simulators=simulators, dt=dt, duration=duration)
+    check_run_memory(preset, [(dt, len(simulators)), (fine_dt, 2)], duration, args.memory_limit)
     outputs = check_outputs(args)
 
     comparison = compare_simulators(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from hh_brian.cli.options import add_set, load_preset
+from hh_brian.cli.options import add_set, load_preset, naming_flags
 from hh_brian.cli.registry import EXIT_OK, register
 from hh_brian.core.errors import HHBrianInputError
 
@@ -43,6 +43,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--dt", default="0.01*ms", help="time step (0.01*ms)")
     parser.add_argument("--out", required=True, help="output table, .csv")
     parser.add_argument("--plot", help="figure file (.png, .svg or .pdf)")
+    parser.add_argument(
+        "--memory-limit",
+        type=float,
+        default=1024.0,
+        metavar="MiB",
+        help="refuse a sweep that would record more (default 1024)",
+    )
     add_set(parser)
 
 
@@ -122,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
 
         prime = evaluate(args.prime_current, what="--prime-current", example="'20*uA/cm**2'")
         coerce_current(preset, prime, what="--prime-current")
+    _check_memory(currents.size, dt, duration, args.memory_limit)
     out = check_output_path(args.out, (".csv",), "--out")
     plot = check_output_path(args.plot, PLOT_SUFFIXES, "--plot") if args.plot else None
 
@@ -154,6 +162,28 @@ def run(args: argparse.Namespace) -> int:
     if plot:
         print(plot)
     return EXIT_OK
+
+
+def _check_memory(n_currents: int, dt, duration, limit_mib: float) -> None:
+    """The recorded window (3 sweeps x currents, at the sweep's record step), recorded and
+    copied once: refuse past ``--memory-limit``."""
+    import numpy as np
+
+    from hh_brian.analysis.fi_protocol import MEASURE_FRACTION, record_step
+    from hh_brian.core.memory import FLOAT_BYTES, check_memory
+
+    if not limit_mib > 0:
+        raise HHBrianInputError(f"--memory-limit: must be positive (MiB), got {limit_mib}")
+    n_neurons = 3 * n_currents
+    step = record_step(dt, n_neurons, duration)
+    samples = int(np.ceil(float(MEASURE_FRACTION * duration / step))) + 1
+    with naming_flags(memory_limit="--memory-limit MiB"):
+        check_memory(
+            2 * FLOAT_BYTES * n_neurons * samples,
+            int(limit_mib * 2**20),
+            f"fi ({n_neurons} neurons x {samples} samples)",
+            "use fewer currents or a shorter --duration",
+        )
 
 
 register(NAME, add_parser, run)
