@@ -30,6 +30,8 @@ COMMAND_ORDER: tuple[str, ...] = (
     "compare",
     "compare-simulators",
     "vclamp",
+    "import",
+    "export",
 )
 
 
@@ -40,6 +42,7 @@ def load_commands() -> dict:
         compare,
         compare_simulators,
         demo,
+        exchange,
         fi,
         gating,
         network,

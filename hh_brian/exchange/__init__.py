@@ -8,8 +8,8 @@
 * :mod:`.lems_simulation` -- a protocol as a LEMS simulation file (``pulseGenerator``,
   ``rampGenerator``, ``sineGenerator``) and back;
 * :mod:`.latex` -- the model's equations as a LaTeX document;
-* :mod:`.export` -- ``hh-brian export MODEL --format neuroml|nmodl|brian2|latex``.
+* ``hh-brian export`` (:mod:`hh_brian.cli.export_formats`) writes these and NMODL and Brian2 text.
 
-The layer sits beside :mod:`hh_brian.render` and :mod:`hh_brian.engines`: it reads
+The layer sits beside :mod:`hh_brian.models` (so that ``load_model("cell.nml")`` works): it reads
 :mod:`hh_brian.models` and :mod:`hh_brian.core`, and the ``jneuroml`` engine reads it.
 """

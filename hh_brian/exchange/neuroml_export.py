@@ -219,6 +219,8 @@ def _properties(model) -> list[neuroml.Property]:
     for ch in model.channels:
         if get_dimensions(ch.g) is get_dimensions(siemens):
             tags[f"g:{ch.name}"] = _exact(model, ch.g)
+        if len(ch.gates) > 1:
+            tags[f"gates:{ch.name}"] = " ".join(g.name for g in ch.gates)
         if model.convention.from_modern(model.convention.to_modern(ch.E)) != ch.E:
             tags[f"E:{ch.name}"] = _exact(model, ch.E)
         if ch.q10 is not None and not any(g.form != INSTANTANEOUS for g in ch.gates):

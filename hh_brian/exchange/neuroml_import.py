@@ -128,6 +128,9 @@ def _channel(src: NeuroMLSource, density, convention, constants, props, notes) -
         gates.append(Gate(spec.name, spec.exponent, spec.form, expressions))
         if spec.form != "instantaneous":
             q10s.add(spec.q10)
+    order = props.get(f"gates:{name}", "").split()
+    if sorted(order) == sorted(g.name for g in gates):
+        gates.sort(key=lambda g: order.index(g.name))
     if len(q10s) > 1:
         raise HHBrianInputError(
             f"{src.path}: ionChannel {ion_channel.id!r}: its gates have different q10 settings "

@@ -120,6 +120,11 @@ def _component_text(ct, key: str, where: str) -> str:
     raise HHBrianInputError(f"{where}: ComponentType {ct.name!r} refers to itself")
 
 
+def _short(x: float) -> float:
+    """*x* at 15 significant digits (a value written in mV, read in volt, reads as written)."""
+    return float(f"{x:.15g}")
+
+
 def kinetics_text(element, key: str, types: dict, where: str) -> str:
     """One rate (alpha/beta), variable (inf) or time course (tau) as text in v."""
     if element is None:
@@ -129,7 +134,7 @@ def kinetics_text(element, key: str, types: dict, where: str) -> str:
     if kind in standard:
         if kind == "fixedTimeCourse":
             tau = parse_quantity(element.tau, "time", what=f"{where} tau")
-            return form_text(Form(kind, tau=float(tau) * 1e3), key)
+            return form_text(Form(kind, tau=_short(float(tau) * 1e3)), key)
         dimension = "per_time" if key in ("alpha", "beta") else "none"
         rate = parse_quantity(element.rate, dimension, what=f"{where} rate")
         rate_number = float(rate) * (1e-3 if dimension == "per_time" else 1.0)
@@ -137,7 +142,8 @@ def kinetics_text(element, key: str, types: dict, where: str) -> str:
         scale = parse_quantity(element.scale, "voltage", what=f"{where} scale")
         if float(scale) == 0:
             raise HHBrianInputError(f"{where}: scale is 0; give a non-zero voltage, e.g. '10mV'")
-        return form_text(Form(kind, rate_number, float(mid) * 1e3, float(scale) * 1e3), key)
+        form = Form(kind, _short(rate_number), _short(float(mid) * 1e3), _short(float(scale) * 1e3))
+        return form_text(form, key)
     if kind in types:
         return _component_text(types[kind], key, where)
     raise HHBrianInputError(

@@ -89,10 +89,15 @@ def _root(path: Path) -> str:
 
 
 def _document(path: Path):
+    import contextlib
+    import io
+
     from neuroml.loaders import read_neuroml2_file
 
     try:
-        return read_neuroml2_file(str(path), include_includes=True, verbose=False)
+        # libNeuroML prints its own validation warnings; hh-brian reports in one line.
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            return read_neuroml2_file(str(path), include_includes=True, verbose=False)
     except Exception as exc:  # libNeuroML raises many kinds for bad files
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise HHBrianInputError(f"{path}: libNeuroML cannot read it ({reason})") from None
