@@ -31,6 +31,7 @@ LAYERS = {
     "models": 1,
     "render": 2,
     "engines": 2,
+    "exchange": 1,
     "analysis": 3,
     "compare": 3,
     "network": 4,

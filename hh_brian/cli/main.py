@@ -41,6 +41,8 @@ COMMAND_ORDER: tuple[str, ...] = (
     "compare",
     "compare-simulators",
     "vclamp",
+    "import",
+    "export",
 )
 
 
@@ -51,6 +53,7 @@ def load_commands() -> dict:
         compare,
         compare_simulators,
         demo,
+        exchange,
         fi,
         gating,
         network,

@@ -108,7 +108,15 @@ def command_protocol(
         read_protocol,
     )
 
-    base = read_protocol(protocol_path) if protocol_path else Protocol()
+    if protocol_path and str(protocol_path).endswith(".xml"):
+        from hh_brian.exchange.lems_simulation import read_lems_protocol
+
+        lems = read_lems_protocol(protocol_path)
+        base = Protocol(
+            currents=lems.stimuli, duration=lems.duration, dt=lems.dt, source=str(protocol_path)
+        )
+    else:
+        base = read_protocol(protocol_path) if protocol_path else Protocol()
     with naming_flags(current="--current", v0="--v0"):
         currents = (
             *base.currents,

@@ -28,6 +28,7 @@ ENGINE_MODULES: dict[str, str] = {
     "neuron": "hh_brian.engines.simulators.engine_neuron",
     "nest": "hh_brian.engines.simulators.engine_nest",
     "moose": "hh_brian.engines.simulators.engine_moose",
+    "jneuroml": "hh_brian.engines.simulators.engine_jneuroml",
 }
 
 #: Other names accepted for an engine.

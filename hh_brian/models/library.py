@@ -75,26 +75,38 @@ def get_model(name: str):
     return replace(model, source="builtin")
 
 
+#: Suffixes of NeuroML2 files, read by :func:`hh_brian.exchange.neuroml_import.load_neuroml`.
+NEUROML_SUFFIXES = (".nml", ".xml")
+
+
 def looks_like_path(spec: str) -> bool:
     """True if *spec* names a file rather than a built-in model."""
-    return spec.endswith(MODEL_SUFFIX) or "/" in spec or "\\" in spec
+    return spec.endswith((MODEL_SUFFIX, *NEUROML_SUFFIXES)) or "/" in spec or "\\" in spec
 
 
 def check_model_spec(spec: str) -> None:
     """Check a model name or path without parsing it (cheap; no Brian2 import)."""
     if looks_like_path(spec):
         if not Path(spec).is_file():
-            raise HHBrianInputError(f"{spec}: no such model file; give a path to a .toml file")
+            raise HHBrianInputError(
+                f"{spec}: no such model file; give a path to a .toml or NeuroML2 .nml file"
+            )
     else:
         model_path(spec)
 
 
 def load_model(spec: str):
-    """A built-in model by name, or a model file by path (``*.toml``).
+    """A built-in model by name, a model file by path (``*.toml``) or a NeuroML2 cell (``*.nml``).
 
     >>> load_model("neuron_hh").name
     'neuron_hh'
     """
+    if spec.endswith(NEUROML_SUFFIXES):
+        import importlib
+
+        # models sits below exchange in the layers; the importer is looked up by name.
+        module = importlib.import_module("hh_brian.exchange.neuroml_import")
+        return module.load_neuroml(spec)
     if looks_like_path(spec):
         from hh_brian.models.modelfile import load_model_file
 

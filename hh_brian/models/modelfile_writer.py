@@ -7,13 +7,42 @@ gives an equal model.
 
 from __future__ import annotations
 
+import numpy as np
+
 from hh_brian.models.cell import CellModel
 from hh_brian.models.channels import INSTANTANEOUS
 from hh_brian.models.validation import display_value
 
+_SI_BASE = ("metre", "kilogram", "second", "amp", "kelvin", "mole", "candela")
+
+
+def exact_text(value: object, length_unit: str = "cm") -> str:
+    """*value* as Brian2 text that evaluates to the very same float.
+
+    The customary units (``0.82/ms``) where they read back exactly, else the SI
+    value times SI base units (``819.9999999999999*second**-1``).
+
+    >>> from brian2 import mV
+    >>> exact_text(-65 * mV)
+    '-65*mV'
+    """
+    from brian2 import get_dimensions
+
+    from hh_brian.core.expressions import evaluate
+
+    text = display_value(value, length_unit, digits=17)
+    magnitude = float(np.asarray(value, dtype=float))
+    if float(np.asarray(evaluate(text, what="value"), dtype=float)) == magnitude:
+        return text
+    dims = get_dimensions(value)
+    names = ("metre", "kilogram", "second", "ampere", "kelvin", "mole", "candle")
+    powers = [(unit, dims.get_dimension(name)) for unit, name in zip(_SI_BASE, names, strict=True)]
+    units = "*".join(f"{n}**{p:g}" if p != 1 else n for n, p in powers if p != 0)
+    return f"{magnitude!r}*{units}" if units else repr(magnitude)
+
 
 def _q(value: object, length_unit: str) -> str:
-    return '"' + display_value(value, length_unit, digits=17).replace('"', "") + '"'
+    return '"' + exact_text(value, length_unit).replace('"', "") + '"'
 
 
 def _s(text: str) -> str:
@@ -77,4 +106,4 @@ def model_to_toml(model: CellModel) -> str:
     return "\n".join(out) + "\n"
 
 
-__all__ = ["model_to_toml"]
+__all__ = ["exact_text", "model_to_toml"]

@@ -104,6 +104,7 @@ SIMULATORS: dict[str, tuple[str, str, str]] = {
     "neuron": ("hh_brian.engines.simulators.neuron", "neuron", "neuron==9.0.2"),
     "nest": ("hh_brian.engines.simulators.nest", "nest", "nest-simulator==3.10.0"),
     "moose": ("hh_brian.engines.simulators.moose", "moose", "pymoose==5.0.0"),
+    "jneuroml": ("hh_brian.engines.simulators.jneuroml", "pyneuroml", "pyNeuroML"),
 }
 
 
