@@ -13,6 +13,7 @@ the registry and dispatches.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -87,7 +88,8 @@ def _add_force(subparsers: argparse._SubParsersAction) -> None:
             for action in nested:
                 _add_force(action)
             continue
-        command.add_argument("--force", action="store_true", help="replace existing outputs")
+        if "--force" not in command._option_string_actions:  # some define their own help
+            command.add_argument("--force", action="store_true", help="replace existing outputs")
 
 
 def _quiet_brian2() -> None:
@@ -124,6 +126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SimulationBlowUpError as exc:
         print(f"hh-brian: simulation failed: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:  # the reader went away (`hh-brian presets | head`): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:
         # A file system problem found late (disk full, permissions changed): bad input.
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
