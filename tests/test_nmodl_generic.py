@@ -21,6 +21,19 @@ Brian2 |t(0.01) - t(0.005)|        2.4e-6 ms              1.0e-5 ms
 
 The NEURON-Brian2 difference is NEURON's own O(dt^2) error: it matches the
 Richardson estimate to 0.1-1 %, so the models are the same to far better than that.
+
+The channel library's cells (same schemes and steps; measured 2026-12):
+
+==========================  ================  ================  ====================
+                            wang_buzsaki      connor_stevens    nap_h_cell (NaP, H)
+==========================  ================  ================  ====================
+protocol                    3 uA/cm2, 40 ms   30 uA/cm2, 40 ms  2 uA/cm2, 200 ms
+spikes                      5                 7                 25
+NEURON observed order       2.04              1.99              2.00
+NEURON Richardson at 0.005  2.834e-3 ms       1.300e-3 ms       8.60e-4 ms
+Brian2 |t(0.01)-t(0.005)|   1.05e-5 ms        2.3e-6 ms         5.1e-8 ms
+|t_NEURON - t_Brian2|       2.800e-3 ms       1.302e-3 ms       7.24e-4 ms
+==========================  ================  ================  ====================
 """
 
 from __future__ import annotations
