@@ -210,7 +210,12 @@ def test_neuron_agrees_with_brian2_within_the_bound_from_their_orders(path):
     _check_parity(model, PROTOCOL[path], DURATION_MS)
 
 
-@pytest.mark.parametrize("spec", list(LIBRARY_PROTOCOL), ids=lambda s: Path(s).stem)
+@pytest.mark.parametrize(
+    "spec",
+    # slow like every non-representative built-in model (tests/conftest.py); ~7 s warm.
+    [pytest.param(s, marks=pytest.mark.slow) for s in LIBRARY_PROTOCOL],
+    ids=lambda s: Path(s).stem,
+)
 def test_library_cell_agrees_with_neuron_within_the_bound_from_their_orders(spec, loaded):
     """The channel library's cells (Wang & Buzsaki's instantaneous m; Connor-Stevens'
     A-current; NaP with instantaneous activation and the H-current) in NEURON and Brian2,
