@@ -74,6 +74,8 @@ SINGULAR_MV = {
     "hh1952": (-10.0, -25.0),
     "pyramidal": (25.0, -35.0),
     "traub_miles": (-50.0, -48.0, -23.0),  # V_T + 13, 15, 40 with V_T = -63 mV
+    "wang_buzsaki": (-35.0, -34.0),
+    "connor_stevens": (-29.7, -45.7),
 }
 
 
@@ -151,7 +153,7 @@ def test_fast_and_stock_agree_to_round_off(name, method):
     v_max = np.max(np.abs(stock.v))
     tol_v, tol_gate = roundoff_tolerance(_amplification(name, method), n_steps, v_max)
     assert np.max(np.abs(fast.v - stock.v)) <= tol_v
-    for gate in GATES:
+    for gate in get_preset(name).gate_names:  # the state gates (not instantaneous ones)
         assert np.max(np.abs(fast.traces[gate] - stock.traces[gate])) <= tol_gate
     assert np.array_equal(fast.spike_indices, stock.spike_indices)
     # interpolated times move with the round-off of the two samples they are read from
@@ -201,7 +203,7 @@ def test_rates_are_finite_at_the_exprel_singularities(name):
     preset = get_preset(name)
     singular = np.array(SINGULAR_MV[name])
     rest = resting_state(preset)
-    state = {"v": singular * mV, **{g: rest[g] for g in GATES}}
+    state = {"v": singular * mV, **{g: rest[g] for g in preset.gate_names}}
     runs = {
         fast: simulate(
             preset,
@@ -214,7 +216,7 @@ def test_rates_are_finite_at_the_exprel_singularities(name):
         )
         for fast in (False, True)
     }
-    for name_ in STATE_VARIABLES:
+    for name_ in preset.state_variables:
         after = np.asarray(runs[True].traces[name_][:, 1])
         assert np.all(np.isfinite(after))
         stock = np.asarray(runs[False].traces[name_][:, 1])

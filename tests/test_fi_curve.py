@@ -134,6 +134,7 @@ def test_csv_header_names_units(squid_fi, tmp_path):
         "down_primed",
         "amplitude_mV",  # appended: existing columns keep their names and order
         "state",
+        "excitability_class",
     ]
     assert {r["down_primed"] for r in rows} == {"1"}
     # the up sweep rests below the subcritical Hopf point and fires full spikes above it
@@ -345,3 +346,14 @@ def test_examples_run_in_fast_mode(script, tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_squid_model_is_class_2(squid_fi):
+    """A jump to ~50 Hz at the fold and bistability (Rinzel & Miller 1980): class 2."""
+    result = squid_fi.excitability
+    assert result.excitability_class == 2
+    down = next(o for o in result.onsets if o.sweep == "down")
+    assert down.continuous is False and down.predicted_rate > 40  # Hz, at the last silent current
+    assert result.bistable[1] == pytest.approx(9.75)
+    assert "excitability: class 2 (down sweep jumps to" in squid_fi.summary()
+    assert {row.split(",")[-1] for row in squid_fi.csv_text().splitlines()[1:]} == {"2"}

@@ -20,16 +20,28 @@ AXIS = np.linspace(-100, 50, 61) * mV
 
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_x_inf_is_alpha_over_alpha_plus_beta_and_bounded(name):
+    """Every gate: x_inf in [0, 1]; alpha/beta gates x_inf = alpha/(alpha + beta) and
+    tau = 1/(alpha + beta); inf/tau gates their own x_inf and tau; instantaneous gates
+    tau = 0 (rates and time constants with the temperature factor, as ``rate`` gives them)."""
     preset = get_preset(name)
     curves = gating_curves(preset, AXIS)
     v_own = preset.convention.from_modern(AXIS)
-    for gate in "nmh":
-        alpha = rate(preset, f"alpha_{gate}", v_own)
-        beta = rate(preset, f"beta_{gate}", v_own)
-        np.testing.assert_allclose(curves.x_inf[gate], alpha / (alpha + beta), rtol=1e-12)
-        np.testing.assert_allclose(curves.tau[gate] / ms, 1 / (alpha + beta) / ms, rtol=1e-12)
-        assert np.all((curves.x_inf[gate] >= 0) & (curves.x_inf[gate] <= 1))
-        assert np.all(curves.tau[gate] > 0 * ms)
+    for gate in preset.gates:
+        x = gate.name
+        assert np.all((curves.x_inf[x] >= 0) & (curves.x_inf[x] <= 1))
+        if gate.form == "rates":
+            alpha = rate(preset, f"alpha_{x}", v_own)
+            beta = rate(preset, f"beta_{x}", v_own)
+            np.testing.assert_allclose(curves.x_inf[x], alpha / (alpha + beta), rtol=1e-12)
+            np.testing.assert_allclose(curves.tau[x] / ms, 1 / (alpha + beta) / ms, rtol=1e-12)
+        elif gate.form == "inf_tau":
+            np.testing.assert_allclose(curves.x_inf[x], rate(preset, f"{x}_inf", v_own), rtol=1e-12)
+            expected = rate(preset, f"tau_{x}", v_own) / ms
+            np.testing.assert_allclose(curves.tau[x] / ms, expected, rtol=1e-12)
+        else:
+            assert np.all(curves.tau[x] == 0 * ms)
+        if gate.is_state:
+            assert np.all(curves.tau[x] > 0 * ms)
 
 
 def test_1952_convention_lines_up_with_neurons_hh_on_the_modern_axis():

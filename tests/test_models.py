@@ -30,6 +30,9 @@ from hh_brian.render.brian2 import render
 DATA = Path(__file__).parent / "data"
 M_CELL = DATA / "m_current_cell.toml"
 INSTANTANEOUS = DATA / "instantaneous_na.toml"
+#: NaP (instantaneous activation, slow inactivation) and H channels: Butera et al. 1999
+#: model 1 plus a Huguenard-McCormick H-current.
+NAP_H = DATA / "nap_h_cell.toml"
 
 
 def test_model_file_builds_channels_gates_and_forms():
@@ -46,7 +49,11 @@ def test_model_file_builds_channels_gates_and_forms():
     assert "dv/dt = (-(I_na + I_kd + I_m_current + I_leak) + I_inj/area)/C_m : volt" in text
 
 
-@pytest.mark.parametrize("path", [M_CELL, INSTANTANEOUS], ids=["m_current", "instantaneous"])
+@pytest.mark.parametrize(
+    "path",
+    [M_CELL, INSTANTANEOUS, pytest.param(NAP_H, marks=pytest.mark.slow)],
+    ids=["m_current", "instantaneous", "nap_h"],
+)
 @pytest.mark.parametrize(
     "method", ["exponential_euler", pytest.param("rk4", marks=pytest.mark.slow), "euler"]
 )

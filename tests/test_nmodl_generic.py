@@ -21,6 +21,19 @@ Brian2 |t(0.01) - t(0.005)|        2.4e-6 ms              1.0e-5 ms
 
 The NEURON-Brian2 difference is NEURON's own O(dt^2) error: it matches the
 Richardson estimate to 0.1-1 %, so the models are the same to far better than that.
+
+The channel library's cells (same schemes and steps; measured 2026-12):
+
+==========================  ================  ================  ====================
+                            wang_buzsaki      connor_stevens    nap_h_cell (NaP, H)
+==========================  ================  ================  ====================
+protocol                    3 uA/cm2, 40 ms   30 uA/cm2, 40 ms  2 uA/cm2, 200 ms
+spikes                      5                 7                 25
+NEURON observed order       2.04              1.99              2.00
+NEURON Richardson at 0.005  2.834e-3 ms       1.300e-3 ms       8.60e-4 ms
+Brian2 |t(0.01)-t(0.005)|   1.05e-5 ms        2.3e-6 ms         5.1e-8 ms
+|t_NEURON - t_Brian2|       2.800e-3 ms       1.302e-3 ms       7.24e-4 ms
+==========================  ================  ================  ====================
 """
 
 from __future__ import annotations
@@ -47,24 +60,42 @@ pytestmark = pytest.mark.neuron
 DATA = Path(__file__).with_name("data")
 M_CELL = DATA / "m_current_cell.toml"
 INSTANT_NA = DATA / "instantaneous_na.toml"
+#: Butera et al. 1999 model 1 (NaP) with an added Huguenard-McCormick H-current.
+NAP_H = DATA / "nap_h_cell.toml"
 
 #: NEURON steps (ms): three halvings give an observed order and a Richardson estimate.
 NEURON_DTS = (0.02, 0.01, 0.005)
 #: Brian2 rk4 steps (ms).
 BRIAN2_DTS = (0.01, 0.005)
 DURATION_MS = 40.0
-#: Protocol per model file: constant current density (uA/cm2) from rest.
+#: Protocol per model (file or built-in name): constant current density (uA/cm2) from rest.
 PROTOCOL = {M_CELL: 10.0, INSTANT_NA: 3.0}
+#: Library cells: current (uA/cm2) and duration (ms) giving 5 or more spikes.
+LIBRARY_PROTOCOL = {
+    "wang_buzsaki": (3.0, DURATION_MS),
+    "connor_stevens": (30.0, DURATION_MS),
+    # 200 ms, so that the slow gates (H: tau ~0.4 s; NaP inactivation: up to 10 s) move.
+    NAP_H: (2.0, 200.0),
+}
 
 
 def _all_models():
-    files = [load_model(str(p)) for p in (M_CELL, INSTANT_NA)]
+    files = [load_model(str(p)) for p in (M_CELL, INSTANT_NA, NAP_H)]
     return [get_model(n) for n in model_names()] + files
 
 
 @pytest.fixture(scope="module")
 def models():
     return _all_models()
+
+
+@pytest.fixture(scope="module")
+def loaded(models):
+    """Every mechanism loaded into NEURON from the one shared build (so a test run on its
+    own does not build a library of its own)."""
+    from hh_brian.engines.simulators.neuron import load_mechanisms
+
+    return load_mechanisms(models)
 
 
 def test_every_model_compiles_in_one_nrnivmodl_build(models):
@@ -130,13 +161,13 @@ def test_absolute_conductance_is_divided_by_the_area():
     assert conductance_S_cm2(model, absolute) == pytest.approx(0.056, rel=1e-12)
 
 
-def _neuron_spikes(model, current: float) -> dict[float, np.ndarray]:
+def _neuron_spikes(model, current: float, duration: float = DURATION_MS) -> dict:
     return {
         dt: run_simulator(
             "neuron",
             model,
             current_density_uA_cm2=current,
-            duration_ms=DURATION_MS,
+            duration_ms=duration,
             dt_ms=dt,
             secondorder=2,
         ).spikes_ms
@@ -144,13 +175,13 @@ def _neuron_spikes(model, current: float) -> dict[float, np.ndarray]:
     }
 
 
-def _brian2_spikes(model, current: float) -> dict[float, np.ndarray]:
+def _brian2_spikes(model, current: float, duration: float = DURATION_MS) -> dict:
     from hh_brian.engines.brian2.simulate import simulate
 
     out = {}
     for dt in BRIAN2_DTS:
         result = simulate(
-            model, current=current * uA / cm**2, duration=DURATION_MS * ms, dt=dt * ms, method="rk4"
+            model, current=current * uA / cm**2, duration=duration * ms, dt=dt * ms, method="rk4"
         )
         v_modern = model.convention.to_modern(result.v[0])
         threshold = float(model.convention.to_modern(model.V_spike) / mV)
@@ -176,9 +207,26 @@ def test_neuron_agrees_with_brian2_within_the_bound_from_their_orders(path):
     with dt and break the bound.
     """
     model = load_model(str(path))
-    current = PROTOCOL[path]
-    neuron = _neuron_spikes(model, current)
-    brian2 = _brian2_spikes(model, current)
+    _check_parity(model, PROTOCOL[path], DURATION_MS)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    # slow like every non-representative built-in model (tests/conftest.py); ~7 s warm.
+    [pytest.param(s, marks=pytest.mark.slow) for s in LIBRARY_PROTOCOL],
+    ids=lambda s: Path(s).stem,
+)
+def test_library_cell_agrees_with_neuron_within_the_bound_from_their_orders(spec, loaded):
+    """The channel library's cells (Wang & Buzsaki's instantaneous m; Connor-Stevens'
+    A-current; NaP with instantaneous activation and the H-current) in NEURON and Brian2,
+    with the bound of the test above.  All mechanisms come from the one shared build."""
+    current, duration = LIBRARY_PROTOCOL[spec]
+    _check_parity(load_model(str(spec)), current, duration)
+
+
+def _check_parity(model, current: float, duration: float) -> None:
+    neuron = _neuron_spikes(model, current, duration)
+    brian2 = _brian2_spikes(model, current, duration)
     coarse, mid, fine = (neuron[dt] for dt in NEURON_DTS)
     d_coarse, d_fine = _max_diff(coarse, mid), _max_diff(mid, fine)
     observed = math.log2(d_coarse / d_fine)

@@ -38,6 +38,11 @@ Every threshold reported is a grid value: when the lowest current tested
 already fires, the true value lies at or below it, and the result says so
 (``rheobase_single_is_upper_bound`` and friends) instead of giving a number.
 
+The curve's excitability class, 1 (continuous onset) or 2 (a jump to a finite rate), is
+:attr:`FICurve.excitability` (the criterion: :mod:`hh_brian.analysis.excitability`); it
+needs the onset inside the grid, a grid fine enough there, and a hold long enough to
+resolve slow rates (``min_rate``).
+
 The protocol's constants and input checks are in :mod:`hh_brian.analysis.fi_protocol`,
 the result class :class:`FICurve` in :mod:`hh_brian.analysis.fi_result`.
 """

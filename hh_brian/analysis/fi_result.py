@@ -8,6 +8,7 @@ import numpy as np
 from brian2 import Hz, Quantity, get_dimensions, ms, mV, nA, uA
 from brian2.units import cm
 
+from hh_brian.analysis.excitability import Excitability, classify_excitability
 from hh_brian.analysis.fi_protocol import PRIME_SPIKES, SPIKES_FOR_A_RATE
 from hh_brian.analysis.firing_state import BLOCK, FIRING
 from hh_brian.core.output import write_text_atomic
@@ -157,27 +158,46 @@ class FICurve:
         """Mask of currents where the down sweep fires and the up sweep rests."""
         return (np.asarray(self.rate_down) > 0) & (np.asarray(self.rate_up) == 0)
 
+    @property
+    def excitability(self) -> Excitability:
+        """Hodgkin's excitability class: 1 (continuous onset), 2 (a jump), or None.
+
+        From the up sweep and, when primed, the down sweep, with :attr:`rate_floor` as
+        the slowest resolvable rate (:func:`~hh_brian.analysis.excitability.classify_excitability`).
+        """
+        _, unit = self.current_column
+        return classify_excitability(
+            np.asarray(self.currents / unit),
+            np.asarray(self.rate_up / Hz),
+            np.asarray(self.rate_down / Hz) if self.primed else None,
+            float(self.rate_floor / Hz),
+            unit="uA/cm^2" if self.is_density else "nA",
+        )
+
     def csv_text(self) -> str:
         """Tidy CSV: one row per current; every header names its unit.
 
         ``down_primed`` repeats :attr:`primed` on every row (0: the down sweep
         did not start from firing).  ``amplitude_mV`` and ``state`` (``rest``,
         ``firing`` or ``block``) describe the up sweep, as :attr:`amplitude` and
-        :attr:`state`.  Columns are only ever appended.
+        :attr:`state`.  ``excitability_class`` repeats the curve's class (:attr:`excitability`)
+        on every row: ``1``, ``2`` or ``undetermined``.  Columns are only ever appended.
         """
         name, unit = self.current_column
         header = (
             f"{name},rate_up_Hz,rate_down_Hz,rate_step_Hz,spikes_step_count,bistable,down_primed,"
-            "amplitude_mV,state"
+            "amplitude_mV,state,excitability_class"
         )
         rows = [header]
+        klass = self.excitability.excitability_class
+        klass_text = "undetermined" if klass is None else str(klass)
         currents = np.asarray(self.currents / unit)
         for k, current in enumerate(currents):
             rows.append(
                 f"{current:.10g},{float(self.rate_up[k] / Hz):.6f},"
                 f"{float(self.rate_down[k] / Hz):.6f},{float(self.rate_step[k] / Hz):.6f},"
                 f"{int(self.spikes_step[k])},{int(self.bistable[k])},{int(self.primed)},"
-                f"{float(self.amplitude[k] / mV):.6f},{self.state[k]}"
+                f"{float(self.amplitude[k] / mV):.6f},{self.state[k]},{klass_text}"
             )
         return "\n".join(rows) + "\n"
 
@@ -232,6 +252,12 @@ class FICurve:
             )
         return lines
 
+    def _excitability_line(self) -> str:
+        result = self.excitability
+        klass = result.excitability_class
+        label = "undetermined" if klass is None else f"class {klass}"
+        return f"excitability: {label} ({result.reason})"
+
     def warnings(self) -> list[str]:
         """Reasons not to trust parts of the result, one line each (empty: none)."""
         if self.primed:
@@ -264,6 +290,7 @@ class FICurve:
             f"({SPIKES_FOR_A_RATE} crossings of the oscillation's midline in the "
             f"{float((stop - start) / ms):g} ms window); "
             "slower firing reads 0 Hz",
+            self._excitability_line(),
         ]
         return "\n".join(lines + [f"WARNING: {w}" for w in self.warnings()])
 

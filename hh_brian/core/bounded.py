@@ -36,7 +36,7 @@ import numpy as np
 from brian2 import Unit
 from brian2.core.functions import DEFAULT_FUNCTIONS
 
-from hh_brian.core.errors import HHBrianInputError
+from hh_brian.core.errors import HHBrianInputError, closest_names
 
 #: Unit names usable in expressions: every unit Brian2 exports (mV, ms, uA, cm, ...).
 UNIT_NAMESPACE: dict[str, Unit] = {
@@ -319,15 +319,20 @@ def bounded_parse(
                 f"write {node.id}(...), e.g. {example}"
             )
         if allowed is not None and node.id not in allowed:
-            raise unknown_name(node.id, text, what, example)
+            raise unknown_name(node.id, text, what, example, candidates=names)
     _check_powers(tree, text, what, example)
     return ast.fix_missing_locations(_IntsToFloats().visit(tree))
 
 
-def unknown_name(name: str, text: str, what: str, example: str) -> HHBrianInputError:
+def unknown_name(
+    name: str, text: str, what: str, example: str, candidates: Iterable[str] = ()
+) -> HHBrianInputError:
+    """The error for an unknown *name*, with the closest of *candidates* (the model's own
+    names, not units) as a suggestion."""
+    hint = closest_names(name, candidates).strip()
     return HHBrianInputError(
-        f"{what}: unknown name {name!r} in {quote(text)}; use unit names such as "
-        f"mV, ms, uA, cm and the model's variables, e.g. {example}"
+        f"{what}: unknown name {name!r} in {quote(text)}{' (' + hint + ')' if hint else ''}; "
+        f"use unit names such as mV, ms, uA, cm and the model's variables, e.g. {example}"
     )
 
 

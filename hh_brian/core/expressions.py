@@ -107,7 +107,7 @@ def evaluate(
         if isinstance(node, ast.Name):
             used.add(node.id)
             if node.id not in namespace:
-                raise unknown_name(node.id, text, what, example)
+                raise unknown_name(node.id, text, what, example, candidates=variables)
     try:
         with np.errstate(all="ignore"):
             value = eval(compile(tree, "<expression>", "eval"), {"__builtins__": {}}, namespace)

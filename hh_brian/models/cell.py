@@ -33,6 +33,7 @@ from hh_brian.core.conventions import VoltageConvention
 from hh_brian.core.errors import HHBrianInputError, closest_names
 from hh_brian.models.channels import INF_TAU, INSTANTANEOUS, RATES, Channel, Gate
 from hh_brian.models.citation import Citation
+from hh_brian.models.nernst import with_nernst_potentials
 from hh_brian.models.validation import (
     check_gate_expression,
     check_model,
@@ -124,7 +125,9 @@ class CellModel:
     def __post_init__(self) -> None:
         object.__setattr__(self, "constants", _frozen(self.constants))
         object.__setattr__(self, "meanings", _frozen(self.meanings))
-        object.__setattr__(self, "channels", tuple(self.channels))
+        # A Nernst reversal potential always follows the model's temperature.
+        channels = with_nernst_potentials(tuple(self.channels), self.celsius, self.convention)
+        object.__setattr__(self, "channels", channels)
         object.__setattr__(self, "notes", tuple(self.notes))
 
     # -- structure ------------------------------------------------------------
@@ -207,6 +210,12 @@ class CellModel:
             if name.startswith(prefix):
                 ch = name[len(prefix) :]
                 desc = next((c.description for c in self.channels if c.name == ch), "")
+                spec = next((c.nernst for c in self.channels if c.name == ch), None)
+                if prefix == "E_" and spec is not None:
+                    desc = (f"{desc}; " if desc else "") + (
+                        f"Nernst potential of {spec.ion} at celsius, c_in = "
+                        f"{display_value(spec.c_in)}, c_out = {display_value(spec.c_out)}"
+                    )
                 return text.format(ch) + (f" ({desc})" if desc else "")
         return ""
 
@@ -296,7 +305,9 @@ class CellModel:
             if name.startswith(prefix):
                 ch = self.channel(name[len(prefix) :])
                 new_value = float(checked) if attr in ("q10", "celsius_ref") else checked
-                return self._replace_channel(replace(ch, **{attr: new_value}))
+                # A value given for E replaces a Nernst computation.
+                extra = {"nernst": None} if attr == "E" else {}
+                return self._replace_channel(replace(ch, **{attr: new_value}, **extra))
         raise AssertionError(name)  # pragma: no cover - parameter() knows every name
 
     def _replace_channel(self, new: Channel) -> CellModel:

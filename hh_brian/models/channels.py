@@ -36,6 +36,7 @@ from dataclasses import dataclass, field, replace
 from brian2 import Quantity
 
 from hh_brian.core.errors import HHBrianInputError
+from hh_brian.models.nernst import NernstReversal
 
 #: Kinetic forms of a gate.
 RATES, INF_TAU, INSTANTANEOUS = "rates", "inf_tau", "instantaneous"
@@ -141,6 +142,9 @@ class Channel:
         Temperature (degC) at which the rates were measured; required with q10.
     description : str
         One line: what the channel is and where it comes from.
+    nernst : NernstReversal or None
+        The ion's concentrations when ``E`` is the Nernst potential at the model's
+        temperature (:mod:`hh_brian.models.nernst`); ``E`` then holds that value.
     """
 
     name: str
@@ -151,6 +155,7 @@ class Channel:
     celsius_ref: float | None = None
     description: str = ""
     ion: str | None = field(default=None)
+    nernst: NernstReversal | None = None
 
     def phi(self, celsius: float) -> float:
         """Temperature factor ``q10 ** ((celsius - celsius_ref) / 10)`` (1 without a q10)."""

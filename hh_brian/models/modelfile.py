@@ -24,14 +24,13 @@ The schema (a contract; extensions are welcome, these keys must work)::
     alpha = "..."                        # alpha/beta, or inf/tau, or
     beta = "..."                         # { inf = "...", instantaneous = true }
 
-A channel without ``gates`` is a leak.  Extensions hh-brian reads: ``[model]
-length_unit`` (``"cm"`` or ``"mm"``, for display), ``[model] numpy_twin`` (the
-hand-written NumPy rates of a built-in squid model), a structured
-``citation`` table (``authors, year, title, source, doi, url``) and a
-``description`` per channel.
-
-Model files are written by :func:`~hh_brian.models.modelfile_writer.model_to_toml`
-(re-exported here).
+A channel without ``gates`` is a leak.  ``E`` may instead be the ion's concentrations,
+``{ ion = "k", c_in = "140*mM", c_out = "5*mM" }``: the Nernst potential at ``celsius``
+(:mod:`hh_brian.models.nernst`).  Extensions hh-brian reads: ``[model] length_unit``
+(``"cm"`` or ``"mm"``, for display), ``[model] numpy_twin`` (the hand-written NumPy rates
+of a built-in squid model), a structured ``citation`` table (``authors, year, title,
+source, doi, url``) and a ``description`` per channel.  Written by
+:func:`~hh_brian.models.modelfile_writer.model_to_toml` (re-exported here).
 
 Every error names the file, the key, what was expected and an example.
 """
@@ -51,6 +50,7 @@ from hh_brian.models.cell import CellModel
 from hh_brian.models.channels import FORM_KEYS, INF_TAU, INSTANTANEOUS, RATES, Channel, Gate
 from hh_brian.models.citation import Citation
 from hh_brian.models.modelfile_writer import model_to_toml
+from hh_brian.models.nernst import read_reversal
 from hh_brian.models.validation import (
     check_model,
     expression_example,
@@ -311,7 +311,7 @@ def _read_channel(r: _Reader, name: str, data: object, has_area: bool) -> Channe
     g = r.quantity(
         g_text, f"{key}.g", siemens if absolute else siemens / umetre**2, "'36*mS/cm**2'"
     )
-    E = r.quantity(data["E"], f"{key}.E", mV, "'-77*mV'")
+    E, nernst = read_reversal(data["E"], f"{key}.E", r.quantity, r.fail)
     q10 = data.get("q10")
     celsius_ref = data.get("celsius_ref")
     if q10 is not None:
@@ -349,6 +349,7 @@ def _read_channel(r: _Reader, name: str, data: object, has_area: bool) -> Channe
         celsius_ref=celsius_ref,
         description=str(data.get("description", "")),
         ion=data.get("ion"),
+        nernst=nernst,
     )
 
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from hh_brian.models.cell import CellModel
 from hh_brian.models.channels import INSTANTANEOUS
+from hh_brian.models.nernst import nernst_table_text
 from hh_brian.models.validation import display_value
 
 _SI_BASE = ("metre", "kilogram", "second", "amp", "kelvin", "mole", "candela")
@@ -91,7 +92,11 @@ def model_to_toml(model: CellModel) -> str:
         out += ["", f"[channels.{ch.name}]"]
         if ch.description:
             out.append(f"description = {_s(ch.description)}")
-        out += [f"g = {_q(ch.g, lu)}", f"E = {_q(ch.E, lu)}"]
+        if ch.nernst is not None:
+            reversal = nernst_table_text(ch.nernst, lambda q: display_value(q, lu, digits=17))
+        else:
+            reversal = _q(ch.E, lu)
+        out += [f"g = {_q(ch.g, lu)}", f"E = {reversal}"]
         if ch.gates:
             out.append(
                 "gates = { " + ", ".join(f"{g.name} = {g.exponent}" for g in ch.gates) + " }"

@@ -228,7 +228,9 @@ def check_model(model: CellModel) -> CellModel:
             validate_parameter(f"celsius_ref_{ch.name}", ch.celsius_ref, 1.0)
         for gate in ch.gates:
             check_identifier(gate.name, f"channel {ch.name} gate {gate.name}")
-            claim(gate.name, f"channel {ch.name!r} (gate)")
+            claim(
+                gate.name, f"channels.{ch.name}.gates.{gate.name} (a gate of channel {ch.name!r})"
+            )
             for rendered in gate.rendered_names().values():
                 claim(rendered, f"gate {gate.name!r}")
             if not isinstance(gate.exponent, int) or isinstance(gate.exponent, bool):
@@ -242,9 +244,9 @@ def check_model(model: CellModel) -> CellModel:
                     "positive integer, e.g. gates = { m = 3, h = 1 }"
                 )
             for key in gate.expressions:
-                check_gate_expression(
-                    model, gate.name, key, gate.expressions[key], f"gate {gate.name}.{key}"
-                )
+                # Named by its model-file key, e.g. channels.kd.n.alpha.
+                what = f"channels.{ch.name}.{gate.name}.{key}"
+                check_gate_expression(model, gate.name, key, gate.expressions[key], what)
     if model.area is None and any(_is_absolute(ch.g) for ch in model.channels):
         bad = next(ch.name for ch in model.channels if _is_absolute(ch.g))
         raise HHBrianInputError(

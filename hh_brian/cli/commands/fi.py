@@ -20,7 +20,9 @@ MAX_CURRENTS = 5000
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        NAME, help="f-I curve: up sweep from rest, down sweep from firing (CSV, figure)"
+        NAME,
+        help="f-I curve: up sweep from rest, down sweep from firing, excitability class "
+        "(CSV, figure)",
     )
     parser.add_argument("preset", help="model name or .toml model file")
     parser.add_argument(
