@@ -78,6 +78,7 @@ def test_poisson_drive_fires_cells_and_conductance_has_units():
     assert driven.trace_t["cells"].size == 200  # 100 ms sampled every 0.5 ms
 
 
+@pytest.mark.slow  # a C++ standalone build (~25 s)
 def test_standalone_then_runtime_in_same_process():
     standalone = _driven(device="cpp_standalone", threads=2)
     assert standalone.info["device"] == "cpp_standalone"
