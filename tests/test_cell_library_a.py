@@ -5,7 +5,9 @@ the source's equations typed below as a NumPy right-hand side (never hh-brian's 
 engine or renderer) and integrated with ``scipy.integrate.solve_ivp`` (LSODA,
 rtol 1e-10), spike times located as events (V crossing -20 mV upwards).  The expected
 numbers (adaptation ratio, steady rate, burst spike counts and intervals) are computed
-from that reference; the qualitative claims they are held to come from the papers:
+from that reference; the qualitative claims they are held to come from the papers (the
+paper's text was not available here: figure numbers are those of OpenSourceBrain's
+scripts reproducing the paper's figures, PospischilEtAl2008/NEURON_MODIFIED/test_*_Fig*):
 
 * RS (Pospischil 2008, RS section and Fig. 1-2): spike-frequency adaptation through the
   M-current; the last ISI of a 0.3 s step is >= 1.3x the first, and none without g_M.
