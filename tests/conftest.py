@@ -1,10 +1,13 @@
-"""Shared test configuration: a headless matplotlib backend, and which cases are ``slow``.
+"""Shared test configuration: a headless matplotlib backend, which cases are ``slow``, and
+one NEURON library for every test marked ``neuron``.
 
 Tests parametrised over the built-in models run every model in CI, but the quick
 development subset (``pytest -m "not slow"``) keeps two representatives: Dayan &
 Abbott (modern convention, per mm^2) and Hodgkin & Huxley 1952 (the 1952 sign
 convention).  Every other model's case is marked ``slow`` here, in one place.
 """
+
+from pathlib import Path
 
 import matplotlib
 import pytest
@@ -21,9 +24,38 @@ def _other_models() -> frozenset[str]:
     return frozenset(model_names()) - REPRESENTATIVE_MODELS
 
 
+#: Model files under tests/data whose NMODL the NEURON tests also compile.
+NMODL_TEST_FILES = ("m_current_cell.toml", "instantaneous_na.toml", "nap_h_cell.toml")
+
+
+def nmodl_models() -> list:
+    """Every built-in model and the test model files: the one set whose generated NMODL
+    mechanisms all NEURON tests share (one ``nrnivmodl`` build, cached by the texts)."""
+    from hh_brian.models.library import get_model, load_model, model_names
+
+    data = Path(__file__).with_name("data")
+    files = [load_model(str(data / name)) for name in NMODL_TEST_FILES]
+    return [get_model(name) for name in model_names()] + files
+
+
+@pytest.fixture(scope="session")
+def neuron_library() -> list:
+    """The models of :func:`nmodl_models`, their mechanisms compiled in one ``nrnivmodl``
+    run and loaded into NEURON before any test marked ``neuron`` runs (a test that then
+    asks for one model's mechanism finds it loaded, so nothing else is compiled)."""
+    pytest.importorskip("neuron")
+    from hh_brian.engines.simulators.neuron import load_mechanisms
+
+    models = nmodl_models()
+    load_mechanisms(models)
+    return models
+
+
 def pytest_collection_modifyitems(config, items):
     others = _other_models()
     for item in items:
+        if item.get_closest_marker("neuron") and "neuron_library" not in item.fixturenames:
+            item.fixturenames.insert(0, "neuron_library")
         callspec = getattr(item, "callspec", None)
         if callspec is None:
             continue

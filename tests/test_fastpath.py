@@ -76,6 +76,11 @@ SINGULAR_MV = {
     "traub_miles": (-50.0, -48.0, -23.0),  # V_T + 13, 15, 40 with V_T = -63 mV
     "wang_buzsaki": (-35.0, -34.0),
     "connor_stevens": (-29.7, -45.7),
+    "pospischil_rs": (-43.2, -41.2, -16.2),  # V_T + 13, 15, 40 with V_T = -56.2 mV
+    "pospischil_fs": (-47.0, -45.0, -20.0),  # V_T = -60 mV
+    "pospischil_lts": (-42.0, -40.0, -15.0),  # V_T = -55 mV
+    "pospischil_ib": (-45.0, -43.0, -18.0, -27.0),  # V_T = -58 mV; the L-current's q at -27
+    "destexhe_tc": (-12.0, -10.0, 15.0),  # V_T = -25 mV
 }
 
 

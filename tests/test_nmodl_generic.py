@@ -50,7 +50,7 @@ from hh_brian.engines.registry import get_engine
 from hh_brian.engines.simulators import run_simulator
 from hh_brian.engines.simulators.common import spike_times
 from hh_brian.models.kinetics import resting_state, steady_state
-from hh_brian.models.library import get_model, load_model, model_names
+from hh_brian.models.library import get_model, load_model
 from hh_brian.render.nmodl import conductance_S_cm2, nmodl_mechanism
 from hh_brian.render.nmodl_build import compile_mechanisms
 
@@ -79,14 +79,10 @@ LIBRARY_PROTOCOL = {
 }
 
 
-def _all_models():
-    files = [load_model(str(p)) for p in (M_CELL, INSTANT_NA, NAP_H)]
-    return [get_model(n) for n in model_names()] + files
-
-
 @pytest.fixture(scope="module")
-def models():
-    return _all_models()
+def models(neuron_library):
+    """Every built-in model and both files (conftest's one shared NEURON library)."""
+    return neuron_library
 
 
 @pytest.fixture(scope="module")

@@ -16,17 +16,24 @@ CORE_PARAMETERS = ("g_Na", "g_K", "g_L", "E_Na", "E_K", "E_L", "C_m", "V_spike",
 RATE_NAMES = tuple(f"{k}_{g}" for g in ("n", "m", "h") for k in ("alpha", "beta"))
 
 ALL = list(PRESETS)
+#: The squid-axon models (Na+, K+, leak with m, h, n); the others are channel-library cells.
+SQUID = [n for n in ALL if get_preset(n).numpy_twin is not None]
+#: Built-in models with no stable equilibrium at zero current (each says so in its notes).
+NO_REST = ("traub_miles", "destexhe_tc")
 
 
 @pytest.mark.parametrize("name", ALL)
 def test_preset_has_every_parameter_with_units_and_a_citation(name):
     preset = get_preset(name)
-    assert set(CORE_PARAMETERS) <= set(preset.parameters)
-    assert get_dimensions(preset.parameter("g_Na")) is get_dimensions(siemens / cm**2)
-    assert get_dimensions(preset.parameter("E_K")) is get_dimensions(mV)
+    for channel in preset.channels:
+        unit = siemens if preset.has_area and channel.g.dim == siemens.dim else siemens / cm**2
+        assert get_dimensions(preset.parameter(f"g_{channel.name}")) is get_dimensions(unit)
+        assert get_dimensions(preset.parameter(f"E_{channel.name}")) is get_dimensions(mV)
     assert preset.citation.authors and preset.citation.year > 1900
     assert preset.citation.doi or preset.citation.url
     assert str(preset.citation).count("(") >= 1
+    if name in SQUID:
+        assert set(CORE_PARAMETERS) <= set(preset.parameters)
     if preset.numpy_twin:  # the squid structure its hand-written NumPy twin implements
         assert set(preset.rates) == set(RATE_NAMES)
     else:  # a library cell: its channels come with a DOI
@@ -66,7 +73,7 @@ def test_resting_state_is_computed_equilibrium(name):
     state = resting_state(preset)
     for gate in preset.gate_names:
         assert float(state[gate]) == pytest.approx(float(steady_state(preset, gate, state["v"])))
-    if name != "traub_miles":  # no equilibrium near E_L: documented in its notes
+    if name not in NO_REST:  # no equilibrium: documented in their notes
         assert abs(float(steady_state_current(preset, state["v"]) / (uA / cm**2))) < 1e-9
 
 
