@@ -6,7 +6,8 @@ as densities scaled to the cell (:data:`FAMILIES`; the Pospischil cells' from
 their papers' protocols, 0.3 nA RS, 0.5 nA FS, 0.65 nA IB, -0.1 nA LTS, divided
 by the cell area).  Each starts at the cell's computed rest (or, for a cell
 without a stable rest, at its resting guess with the gates at steady state).  All
-four steps of a cell run as one NeuronGroup (one neuron per step), with rk4 at dt = 0.02 ms.  The page shows adaptation (RS),
+four steps of a cell run as one NeuronGroup (one neuron per step), with rk4 at
+dt = 0.02 ms.  The page shows adaptation (RS),
 regular fast spiking (FS), the TC cell's rebound burst after the hyperpolarising
 step, anode-break spikes of the squid axon, the class-1 onset of Wang-Buzsaki and
 Connor-Stevens at low rates.  From rest, the LTS cell's T-current is not
