@@ -88,6 +88,23 @@ def test_a_model_that_differs_fails(reference_only):
     assert row.status == FAIL, (row.dv_mV, row.dv_bound_mV)
 
 
+def test_a_spike_falling_off_the_end_is_neither_missed_nor_extra():
+    """The second gold spike (16.70 ms) lies 0.06 ms before the end; exponential Euler's
+    comes 0.2 ms late at dt 0.02 ms, after the end: within END_GUARD_MS, not counted."""
+    result = conformance(
+        get_preset("neuron_hh"),
+        current=CURRENT,
+        dt=0.02 * ms,
+        fine_dt=0.005 * ms,
+        duration=16.76 * ms,
+        engines=["reference"],
+    )
+    (row,) = result.rows
+    assert row.coarse.match.n_missed == 1 and row.coarse.match.n_gold == 2
+    assert not any("missed" in reason for reason in row.reasons), row.reasons
+    assert np.isfinite(row.spike_bound_ms)
+
+
 def test_scoring_aligns_n_and_n_plus_one_samples(reference_only):
     """A trace ending at T (n + 1 samples, NEURON, jNeuroML) or at T - dt (n, Brian2) scores
     the same on the samples both cover, and so does the same trace on a finer grid."""

@@ -15,7 +15,7 @@ from brian2 import ms
 from matplotlib import rcParams
 from matplotlib.figure import Figure
 
-from hh_brian.compare.conformance import Conformance, ConformanceRow
+from hh_brian.compare.conformance import END_GUARD_MS, Conformance, ConformanceRow
 from hh_brian.compare.crossval_results import GOLD_FLOOR_MS, ORDER_MARGIN
 from hh_brian.compare.observed_order import GOLD_FLOOR_MV
 from hh_brian.core.text import format_number
@@ -159,7 +159,9 @@ def markdown_report(conformance: Conformance) -> str:
         "- max|t - t_gold| <= F (max_i |t_dt,i - t_fine,i| + B_dt + B_fine) / (r^p - 1) + "
         f"B_fine + {GOLD_FLOOR_MS:g} ms, where B_h = h^2 max|v''| / (8 |v'|) bounds the "
         "linear interpolation of the threshold crossing between samples",
-        "- both runs fire the gold spikes, none missed and none extra",
+        "- both runs fire the gold spikes, none missed and none extra (a spike within "
+        f"{END_GUARD_MS:g} ms of the end may fall either side of it and is not counted); "
+        "spike errors are over the gold spikes paired in both runs",
         "",
         "An error that does not shrink with dt (a parameter or rate that differs, a "
         "table, a tolerance) or a scheme slower than declared breaks the bound.",
