@@ -44,11 +44,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 from brian2 import Quantity, ms, mV
 
+from hh_brian.compare.conformance_results import (
+    END_GUARD_MS,
+    FAIL,
+    PASS,
+    Conformance,
+    ConformanceRow,
+)
 from hh_brian.compare.conformance_variants import Variant, conformance_variants
 from hh_brian.compare.crossval import richardson_factor
 from hh_brian.compare.crossval_results import GOLD_FLOOR_MS, ORDER_MARGIN
@@ -69,97 +75,6 @@ from hh_brian.core.errors import SimulationBlowUpError
 from hh_brian.engines.registry import get_engine, is_available
 from hh_brian.models.presets import Preset
 from hh_brian.models.stimulus_base import Stimulus
-
-#: Statuses of a variant that ran and was judged.
-PASS, FAIL = "pass", "FAIL"
-#: A spike this close to the end of the run (ms) may fall either side of it: unpaired
-#: there, it is neither missed nor extra (a paired one is still scored).
-END_GUARD_MS = 1.0
-
-
-@dataclass(frozen=True)
-class ConformanceRow:
-    """One variant: its runs at dt and fine dt, its bounds and its status.
-
-    ``status`` is ``"pass"``, ``"FAIL"`` (``reasons`` say why), or why it did not run:
-    ``"not installed"``, ``"cannot express"``, ``"no declared order"``.  Bounds and
-    errors are plain floats in mV and ms (NaN without a run).
-    """
-
-    variant: Variant
-    status: str
-    coarse: SimulatorRow | None = None
-    fine: SimulatorRow | None = None
-    dv_bound_mV: float = math.nan
-    spike_bound_ms: float = math.nan
-    interpolation_ms: float = math.nan
-    reasons: tuple[str, ...] = ()
-
-    @property
-    def judged(self) -> bool:
-        """True if the variant ran and was judged against its bounds."""
-        return self.status in (PASS, FAIL)
-
-    @property
-    def dv_mV(self) -> tuple[float, float]:
-        """max |V - V_gold| at dt and at fine dt (mV)."""
-        return _pair(self, lambda row: float(row.max_abs_dv / mV))
-
-    @property
-    def spike_error_ms(self) -> tuple[float, float]:
-        """max |t - t_gold| over matched spikes at dt and at fine dt (ms)."""
-        return _pair(self, lambda row: float(row.match.max_error / ms) if row.match else math.nan)
-
-    def observed_order(self, errors: tuple[float, float], ratio: float) -> float:
-        """log(e_dt / e_fine) / log(r), NaN where an error is zero or missing."""
-        coarse, fine = errors
-        if not (coarse > 0 and fine > 0):
-            return math.nan
-        return math.log(coarse / fine) / math.log(ratio)
-
-
-def _pair(row: ConformanceRow, value) -> tuple[float, float]:
-    if row.coarse is None or row.fine is None:
-        return (math.nan, math.nan)
-    return (value(row.coarse), value(row.fine))
-
-
-@dataclass
-class Conformance:
-    """Result of :func:`conformance`: the comparison (gold, protocol, dts), a row per variant."""
-
-    comparison: SimulatorComparison
-    rows: list[ConformanceRow] = field(default_factory=list)
-
-    @property
-    def ratio(self) -> float:
-        """r = dt / fine_dt."""
-        return float(self.comparison.dt / self.comparison.fine_dt)
-
-    @property
-    def engines_run(self) -> tuple[str, ...]:
-        """The engines with at least one judged variant."""
-        return tuple(dict.fromkeys(r.variant.engine for r in self.rows if r.judged))
-
-    @property
-    def passed(self) -> bool:
-        """Every judged variant passed (and at least one was judged)."""
-        judged = [r for r in self.rows if r.judged]
-        return bool(judged) and all(r.status == PASS for r in judged)
-
-    @property
-    def verdict(self) -> str:
-        """One line: how many variants passed, over how many engines, and which failed."""
-        judged = [r for r in self.rows if r.judged]
-        failed = [r.variant.label for r in judged if r.status == FAIL]
-        head = (
-            f"{len(judged) - len(failed)}/{len(judged)} variants over "
-            f"{len(self.engines_run)} engines within their bounds"
-        )
-        if not judged:
-            return "FAIL: no engine ran"
-        return f"PASS: {head}" if not failed else f"FAIL: {head}; failed: {', '.join(failed)}"
-
 
 # --------------------------------------------------------------------------- runs
 
@@ -245,6 +160,18 @@ def _interpolation_ms(row: SimulatorRow) -> float:
     return sampled_interpolation_bound_ms(row.v_mV, float(row.dt / ms), row.spikes_ms)
 
 
+def _order_hint(coarse: float, fine: float, ratio: float, order: int) -> str:
+    """Why an error may exceed its bound: the order it shrank at, against the declared one."""
+    if not (coarse > 0 and fine > 0):
+        return ""
+    observed = math.log(coarse / fine) / math.log(ratio)
+    return (
+        f" (it shrank at order {observed:.2f}, declared {order}: not yet in the asymptotic "
+        "regime, e.g. a spike-sized V error, so try a smaller dt; or an error that does not "
+        "shrink with dt)"
+    )
+
+
 def _unpaired(comparison: SimulatorComparison, row: SimulatorRow, limit_ms: float):
     """(gold spikes without a partner, spikes of *row* without one), both up to *limit_ms*."""
     gold = comparison.gold.spikes_ms[comparison.gold.spikes_ms <= row.t_ms[-1]]
@@ -273,7 +200,11 @@ def judge(
     reasons = []
     dv_fine = float(fine.max_abs_dv / mV)
     if not dv_fine <= dv_bound:
-        reasons.append(f"max|dV| {dv_fine:.3g} mV above its bound {dv_bound:.3g} mV")
+        coarse_dv = float(coarse.max_abs_dv / mV)
+        reasons.append(
+            f"max|dV| {dv_fine:.3g} mV above its bound {dv_bound:.3g} mV"
+            + _order_hint(coarse_dv, dv_fine, ratio, variant.order)
+        )
     spike_bound, interpolation = math.nan, _interpolation_ms(fine)
     limit = float(comparison.duration / ms) - END_GUARD_MS
     unpaired = {
@@ -298,7 +229,11 @@ def judge(
         )
         error = float(np.max(np.abs(e_fine), initial=0.0))
         if not error <= spike_bound:
-            reasons.append(f"spike error {error:.3g} ms above its bound {spike_bound:.3g} ms")
+            error_coarse = float(np.max(np.abs(e_coarse), initial=0.0))
+            reasons.append(
+                f"spike error {error:.3g} ms above its bound {spike_bound:.3g} ms"
+                + _order_hint(error_coarse, error, ratio, variant.order)
+            )
     return ConformanceRow(
         variant=variant,
         status=FAIL if reasons else PASS,
