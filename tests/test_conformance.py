@@ -105,6 +105,18 @@ def test_a_spike_falling_off_the_end_is_neither_missed_nor_extra():
     assert np.isfinite(row.spike_bound_ms)
 
 
+def test_an_engine_that_cannot_run_here_is_listed_not_judged(monkeypatch):
+    """jNeuroML without Java: its row says what to install; the verdict has nothing to judge."""
+    pytest.importorskip("pyneuroml")
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    result = conformance(
+        get_preset("neuron_hh"), current=CURRENT, duration=5 * ms, engines=["jneuroml"]
+    )
+    (row,) = result.rows
+    assert row.status == "not installed" and "default-jre-headless" in row.reasons[0]
+    assert not result.passed and result.verdict == "FAIL: no engine ran"
+
+
 def test_scoring_aligns_n_and_n_plus_one_samples(reference_only):
     """A trace ending at T (n + 1 samples, NEURON, jNeuroML) or at T - dt (n, Brian2) scores
     the same on the samples both cover, and so does the same trace on a finer grid."""

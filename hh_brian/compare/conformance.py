@@ -128,8 +128,10 @@ def _run(comparison: SimulatorComparison, variant: Variant, dt: Quantity) -> Sim
             stimulus = str(trace.info.get("stimulus", ""))
     except SimulationBlowUpError as exc:
         return empty_row(variant.engine, "blew up", variant.method, dt, (str(exc),))
-    except (SimulatorCannotExpress, SimulatorNotInstalled) as exc:
+    except SimulatorCannotExpress as exc:
         return empty_row(variant.engine, "cannot express", variant.method, dt, (str(exc),))
+    except SimulatorNotInstalled as exc:  # e.g. jNeuroML without a Java runtime
+        return empty_row(variant.engine, "not installed", variant.method, dt, (str(exc),))
     except RuntimeError as exc:  # an external simulator refused the exported model
         return empty_row(variant.engine, "failed", variant.method, dt, (str(exc),))
     return score_trace(
@@ -254,8 +256,8 @@ def run_variant(comparison: SimulatorComparison, variant: Variant) -> Conformanc
     runs = []
     for dt in (comparison.dt, comparison.fine_dt):
         row = _run(comparison, variant, dt)
-        if row.status == "cannot express":
-            return ConformanceRow(variant=variant, status="cannot express", reasons=row.notes)
+        if row.status in ("cannot express", "not installed"):
+            return ConformanceRow(variant=variant, status=row.status, reasons=row.notes)
         if not row.has_run:
             why = f"{row.status} at dt = {float(dt / ms):g} ms: {'; '.join(row.notes)}"
             return ConformanceRow(variant=variant, status=FAIL, reasons=(why,))

@@ -4,9 +4,9 @@ Every registered engine that can express the model runs it with each of its
 fixed-step schemes (:mod:`hh_brian.compare.conformance`) at --dt and --fine-dt; the
 table lists max |dV| and spike-time errors at --fine-dt against the gold solution
 beside the bounds derived from each scheme's order.  Exit status 0 when every
-variant that ran is within its bounds, 1 when one is not (the outputs are still
-written: they show which and why), 2 for bad input (nothing runs, nothing is
-written).  The outputs are written all or nothing after every run finished.
+variant that ran is within its bounds, 1 when one is not or when none could run here
+(the outputs are still written: they show which and why), 2 for bad input (nothing
+runs, nothing is written).  The outputs are written all or nothing after every run finished.
 """
 
 from __future__ import annotations
