@@ -8,11 +8,13 @@ profile (``tests/conftest.py``), so CI sees the same examples every time.
 
 from __future__ import annotations
 
+import re
 import string
 from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from hh_brian.cli.main import main
@@ -194,3 +196,120 @@ def test_hostile_model_files_are_refused_from_the_command_line(tmp_path, capsys,
     code = main(["render", str(path)])
     _, err = capsys.readouterr()
     assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- NeuroML files
+# A small valid cell file, mutated: see test_neuroml_files_are_accepted_or_refused_cleanly.
+
+NML_BASE = (Path(__file__).parent / "data" / "neuroml" / "hh_squid_cell.nml").read_text()
+_ATTRIBUTE = re.compile(r'([\w:]+)="([^"]*)"')
+#: Values a NeuroML attribute could hold, wrong in every way a file can be.
+NML_VALUES = st.one_of(
+    expressions,
+    st.sampled_from(
+        ["", "mV", "10", "10 mV", "0mV", "-0 mV", "1e400mV", "-1e400 mS_per_cm2", "nan mV",
+         "inf per_ms", "0per_ms", "1e-400ms", "10 furlongs", "5e2mV", "+5mV", "0x10mV",
+         "1_000mV", "-65 mV", "99999999999999999999999", "a" * 300, "\u00e9mV", "<", "&",
+         "&amp;", '"', "10pS\" extra=\"1", "na", "k", "HHMadeUpRate", "gateHHrates", "-1", "0"]
+    ),
+)  # fmt: skip
+#: Replacements of the root element, and adversarial preambles.
+NML_ROOTS = ["Lems", "neuroML", "html", "nml:neuroml", "neuroml2", "cell", ""]
+ENTITIES = ["", "&f;", "&x;"]
+NML_PREAMBLES = [
+    "",
+    "junk before the declaration",
+    '<!DOCTYPE neuroml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+    '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">'
+    '<!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;"><!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;">]>',
+    '<!DOCTYPE neuroml [<!ENTITY x SYSTEM "file:///etc/hostname">]>',
+]
+_VALUE = st.tuples(st.just("value"), st.integers(0, 10_000), NML_VALUES, st.booleans())
+_DROP = st.tuples(st.just("drop"), st.integers(0, 10_000))
+#: One to three mutations; the ones that break the XML itself are the rarer branches, so
+#: that most files reach libNeuroML and hh-brian's reader.
+nml_mutations = st.lists(
+    st.one_of(
+        _VALUE,
+        _VALUE,
+        _VALUE,
+        _DROP,
+        _DROP,
+        st.tuples(st.just("truncate"), st.integers(0, len(NML_BASE))),
+        st.tuples(st.just("root"), st.sampled_from(NML_ROOTS)),
+        st.tuples(st.just("preamble"), st.sampled_from(NML_PREAMBLES), st.sampled_from(ENTITIES)),
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+def _mutated_nml(mutations) -> str:
+    """The base cell file with each mutation applied in turn (indices wrap around)."""
+    text = NML_BASE
+    for kind, *args in mutations:
+        # Attributes of the NeuroML elements (not of the XML declaration or in the comment).
+        found = list(_ATTRIBUTE.finditer(text, max(text.find("<neuroml"), 0)))
+        if kind == "value" and found:
+            index, value, escape = args
+            match = found[index % len(found)]
+            shown = xml_escape(value, {'"': "&quot;"}) if escape else value
+            text = f"{text[: match.start(2)]}{shown}{text[match.end(2) :]}"
+        elif kind == "drop" and found:
+            match = found[args[0] % len(found)]
+            text = text[: match.start()] + text[match.end() :]
+        elif kind == "truncate":
+            text = text[: args[0]]
+        elif kind == "root":
+            text = text.replace("<neuroml ", f"<{args[0]} ", 1).replace(
+                "</neuroml>", f"</{args[0]}>"
+            )
+        elif kind == "preamble":
+            preamble, entity = args
+            body = text.split("?>", 1)[-1]
+            text = preamble + body.replace('erev="50mV"', f'erev="50mV{entity}"', 1)
+    return text
+
+
+#: The file unchanged (the root renamed to itself): the accepted branch always runs.
+UNCHANGED = [("root", "neuroml")]
+
+
+@settings(FUZZ, max_examples=100)
+@given(nml_mutations)
+@example(UNCHANGED)
+def test_neuroml_files_are_accepted_or_refused_cleanly(tmp_path_factory, mutations):
+    """libNeuroML-read cells with mutated attributes, dropped attributes, truncated XML,
+    another root element, entity bombs and external entities: a model or one line."""
+    from hh_brian.exchange.neuroml_import import load_neuroml
+
+    path = tmp_path_factory.mktemp("nml") / "cell.nml"
+    path.write_text(_mutated_nml(mutations), encoding="utf-8", errors="surrogatepass")
+    try:
+        load_neuroml(path)
+    except HHBrianInputError as exc:
+        assert "\n" not in str(exc), str(exc)
+
+
+@settings(FUZZ, max_examples=30)
+@given(nml_mutations)
+@example(UNCHANGED)
+def test_neuroml_import_command_exits_0_or_2_and_writes_all_or_nothing(
+    tmp_path_factory, capsys, mutations
+):
+    """``hh-brian import FILE --out m.toml``: exit 0 with a model file that reads back, or
+    exit 2 with one line and no file; never a traceback."""
+    folder = tmp_path_factory.mktemp("nml_cli")
+    path, out = folder / "cell.nml", folder / "m.toml"
+    path.write_text(_mutated_nml(mutations), encoding="utf-8", errors="surrogatepass")
+    code = main(["import", str(path), "--out", str(out)])
+    stdout, err = capsys.readouterr()
+    assert "Traceback" not in stdout + err
+    assert code in (0, 2), err
+    if code == 2:
+        assert err.count("\n") == 1 and not out.exists(), err
+    else:
+        model_from_toml(out.read_text(), origin=str(out))  # what it wrote reads back
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        ["cell.nml", *(["m.toml"] if code == 0 else [])]
+    )

@@ -10,6 +10,7 @@ jNeuroML 12.18 / 12.14 ms at dt 0.01 / 0.005 ms vs rk4 12.10 ms.
 
 from __future__ import annotations
 
+import csv
 import shutil
 
 import numpy as np
@@ -51,3 +52,22 @@ def test_spike_times_within_euler_bound(name):
     bound = 1.5 * 2 * np.abs(t_c - t_f) + 1e-3
     assert np.all(np.abs(t_c - t_r) <= bound), (t_c, t_r, bound)
     assert "pulseGenerator" in coarse.info["stimulus"]
+
+
+def test_compare_simulators_reports_jneuroml(tmp_path, capsys):
+    """jneuroml rows go through compare-simulators' table, report and figure (its n + 1
+    samples are scored on the common grid like every other simulator's)."""
+    pytest.importorskip("pyneuroml")
+    from hh_brian.cli.main import main
+
+    out, report, plot = tmp_path / "s.csv", tmp_path / "s.md", tmp_path / "s.png"
+    code = main(
+        ["compare-simulators", "neuron_hh", "--simulators", "reference,jneuroml"]
+        + ["--duration", "10*ms", "--dt", "0.02*ms", "--fine-dt", "0.01*ms"]
+        + ["--out", str(out), "--report", str(report), "--plot", str(plot)]
+    )
+    assert code == 0, capsys.readouterr().err
+    rows = list(csv.DictReader(out.open()))
+    assert [row["simulator"] for row in rows] == ["reference", "reference"] + ["jneuroml"] * 2
+    assert all(row["n_spikes"] == row["n_gold_spikes"] == "1" for row in rows)
+    assert "**jneuroml**: jNeuroML" in report.read_text()

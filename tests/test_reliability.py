@@ -151,6 +151,7 @@ def test_a_huge_voltage_clamp_family_is_refused_with_the_estimate(tmp_path, caps
          "--memory-limit", "1"],
         ["compare", "dayan_abbott", "--dts", "0.001*ms", "--duration", "100000*ms"],
         ["compare-simulators", "neuron_hh", "--duration", "100000*ms"],
+        ["conformance", "neuron_hh", "--duration", "100000*ms"],
     ],
 )  # fmt: skip
 def test_every_recording_command_refuses_past_its_memory_limit(tmp_path, capsys, argv):

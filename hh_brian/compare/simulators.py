@@ -174,16 +174,17 @@ def check_steps(dt: Quantity, fine_dt: Quantity, duration: Quantity) -> None:
 # --------------------------------------------------------------------------- runs
 
 
-def _modern_mV(preset: Preset, v_mV: np.ndarray) -> np.ndarray:
+def modern_mV(preset: Preset, v_mV: np.ndarray) -> np.ndarray:
+    """*v_mV* in *preset*'s convention, mapped to the modern one (depolarisation positive)."""
     convention = preset.convention
     return float(convention.offset / mV) + convention.sign * np.asarray(v_mV)
 
 
-def _threshold_modern_mV(preset: Preset) -> float:
+def _thresholdmodern_mV(preset: Preset) -> float:
     return float(preset.convention.to_modern(preset.parameters["V_spike"]) / mV)
 
 
-def _scored(
+def score_trace(
     comparison: SimulatorComparison,
     *,
     simulator: str,
@@ -196,14 +197,18 @@ def _scored(
     notes: Sequence[str],
     stimulus: str = "",
 ) -> SimulatorRow:
-    """Score a modern-convention trace on the common grid and by its spikes."""
+    """Score a modern-convention trace on the common grid and by its spikes.
+
+    The trace is interpolated onto the grid of ``comparison.dt`` (up to its last
+    sample), so traces of n or n + 1 samples, or on a finer grid, score alike.
+    """
     if not np.all(np.isfinite(v_mV)):
         return empty_row(simulator, "blew up", scheme, dt, (*notes, "non-finite voltage"))
     grid = time_grid_ms(comparison.dt, comparison.duration)
     grid = grid[grid <= t_ms[-1] + 1e-9]
-    gold = _modern_mV(comparison.preset, comparison.gold.at(grid))
+    gold = modern_mV(comparison.preset, comparison.gold.at(grid))
     dv = np.interp(grid, t_ms, v_mV) - gold
-    spikes = crossing_times(t_ms, v_mV, _threshold_modern_mV(comparison.preset))
+    spikes = crossing_times(t_ms, v_mV, _thresholdmodern_mV(comparison.preset))
     gold_spikes = comparison.gold.spikes_ms[comparison.gold.spikes_ms <= t_ms[-1]]
     return SimulatorRow(
         simulator=simulator,
@@ -235,14 +240,14 @@ def _own_engine_row(comparison: SimulatorComparison, engine: str, dt: Quantity) 
         )
     except SimulationBlowUpError as exc:
         return empty_row(engine, "blew up", scheme, dt, (str(exc),))
-    return _scored(
+    return score_trace(
         comparison,
         simulator=engine,
         status="ok",
         scheme=scheme,
         dt=dt,
         t_ms=run.t_ms,
-        v_mV=_modern_mV(preset, run.v_mV),
+        v_mV=modern_mV(preset, run.v_mV),
         wall_s=run.wall_s,
         notes=(),
         stimulus=OWN_STIMULUS,
@@ -275,14 +280,14 @@ def _external_rows(
         traces = [("approximate", run(approximate=True))]
     for status, trace in traces:
         rows.append(
-            _scored(
+            score_trace(
                 comparison,
                 simulator=name,
                 status=status,
                 scheme=str(trace.info["scheme"]),
                 dt=dt,
                 t_ms=np.asarray(trace.t / ms),
-                v_mV=_modern_mV(comparison.preset, np.asarray(trace.v[0] / mV)),
+                v_mV=modern_mV(comparison.preset, np.asarray(trace.v[0] / mV)),
                 wall_s=trace.wall_time,
                 notes=tuple(trace.info["notes"]),
                 stimulus=str(trace.info.get("stimulus", "")),
@@ -291,7 +296,7 @@ def _external_rows(
     return rows
 
 
-def _gold(preset: Preset, current, duration: Quantity, dt: Quantity, fine_dt: Quantity):
+def gold_for(preset: Preset, current, duration: Quantity, dt: Quantity, fine_dt: Quantity):
     """The gold solution on the fine grid (which holds the coarse one)."""
     if isinstance(current, Quantity):
         return gold_solution(preset, current, duration, [dt, fine_dt])
@@ -355,7 +360,7 @@ def compare_simulators(
     elif not isinstance(current, Quantity):
         current = tuple(current)
     check_current(preset, current, simulators=simulators, dt=dt, duration=duration)
-    gold = _gold(preset, current, duration, dt, fine_dt)
+    gold = gold_for(preset, current, duration, dt, fine_dt)
     comparison = SimulatorComparison(
         preset=preset,
         current=current,
@@ -363,7 +368,7 @@ def compare_simulators(
         dt=dt,
         fine_dt=fine_dt,
         gold=gold,
-        gold_v_mV=_modern_mV(preset, gold.v_mV),
+        gold_v_mV=modern_mV(preset, gold.v_mV),
     )
     for name in simulators:
         for step in (dt, fine_dt):
@@ -384,4 +389,7 @@ __all__ = [
     "check_simulators",
     "check_steps",
     "compare_simulators",
+    "gold_for",
+    "modern_mV",
+    "score_trace",
 ]

@@ -30,8 +30,23 @@ def interpolation_bound_ms(run: Trace, neuron: int = 0) -> float:
         return 0.0
     row = int(np.flatnonzero(np.asarray(run.recorded) == neuron)[0])
     v = np.asarray(run.v[row] / mV, dtype=float)
-    h = float(run.dt / ms)
     times = np.asarray(run.spikes_of(neuron) / ms, dtype=float)
+    return sampled_interpolation_bound_ms(v, float(run.dt / ms), times)
+
+
+def sampled_interpolation_bound_ms(v_mV: np.ndarray, dt_ms: float, spikes_ms: np.ndarray) -> float:
+    """:func:`interpolation_bound_ms` of samples ``v_mV`` at ``k * dt_ms`` (ms).
+
+    *spikes_ms* are the interpolated crossings of those samples; any engine's trace
+    on a fixed grid works (NEURON, NEST, MOOSE and jNeuroML record one).
+
+    >>> t = np.arange(6) * 0.5
+    >>> round(sampled_interpolation_bound_ms(t**2, 0.5, np.array([1.2])), 4)
+    0.025
+    """
+    v = np.asarray(v_mV, dtype=float)
+    h = float(dt_ms)
+    times = np.asarray(spikes_ms, dtype=float)
     steps = np.ceil(times / h - 1e-6).astype(int) - 1  # t in (t_k, t_k + h]
     steps = steps[(steps >= 1) & (steps + 2 < v.size)]
     if steps.size == 0:
@@ -116,6 +131,7 @@ __all__ = [
     "brian2_run",
     "brian2_spikes_ms",
     "interpolation_bound_ms",
+    "sampled_interpolation_bound_ms",
     "spike_timing",
     "timing_against_gold",
 ]

@@ -39,7 +39,7 @@ from hh_brian.core.errors import HHBrianInputError
 from hh_brian.core.expressions import evaluate
 from hh_brian.exchange.neuroml_export import NOTE, TAG
 from hh_brian.exchange.neuroml_kinetics import gate_specs
-from hh_brian.exchange.neuroml_source import NeuroMLSource, read_source
+from hh_brian.exchange.neuroml_source import NeuroMLSource, read_source, validation_problem
 from hh_brian.exchange.nml_units import parse_quantity
 from hh_brian.exchange.rate_forms import CHECK_POINTS
 from hh_brian.models.cell import CellModel
@@ -182,6 +182,18 @@ def load_neuroml(
         rates, a channel without a reversal potential, a value in the wrong unit,
         or a model hh-brian refuses; the message names the element and its id.
     """
+    try:
+        return _load(path, cell_id, use_annotations)
+    except (TypeError, AttributeError):
+        # A value libNeuroML left as None (an attribute or element the file lacks, which
+        # libNeuroML does not check on reading): its validation names what is missing.
+        problem = validation_problem(path)
+        if problem is None:
+            raise
+        raise HHBrianInputError(f"{path}: not valid NeuroML2 ({problem})") from None
+
+
+def _load(path: str | Path, cell_id: str | None, use_annotations: bool) -> CellModel:
     src = read_source(path, cell_id=cell_id, use_annotations=use_annotations)
     props = src.properties if use_annotations else {}
     convention = CONVENTIONS.get(props.get("convention", "modern"), MODERN)

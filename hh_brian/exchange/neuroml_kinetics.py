@@ -19,6 +19,7 @@ the model's convention.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from hh_brian.core.errors import HHBrianInputError
@@ -152,6 +153,17 @@ def kinetics_text(element, key: str, types: dict, where: str) -> str:
     )
 
 
+def _factor(text: str | None, what: str) -> float:
+    """A positive, finite dimensionless number from an attribute's text."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise HHBrianInputError(f"{what}: {text!r} is not a number; give e.g. '3'") from None
+    if not (math.isfinite(value) and value > 0):
+        raise HHBrianInputError(f"{what}: {text!r} must be positive and finite")
+    return value
+
+
 def _q10(gate, where: str) -> tuple[tuple[float, float] | None, float]:
     exp_temp, fixed = None, 1.0
     settings = gate.q10_settings
@@ -160,12 +172,14 @@ def _q10(gate, where: str) -> tuple[tuple[float, float] | None, float]:
         if q.type == "q10ExpTemp":
             if exp_temp is not None:
                 raise HHBrianInputError(f"{where}: more than one q10ExpTemp")
+            if q.experimental_temp is None:
+                raise HHBrianInputError(f"{where}: q10ExpTemp without experimentalTemp")
             exp_temp = (
-                float(q.q10_factor),
+                _factor(q.q10_factor, f"{where} q10Factor"),
                 parse_celsius(q.experimental_temp, what=f"{where} experimentalTemp"),
             )
         elif q.type == "q10Fixed":
-            fixed *= float(q.fixed_q10)
+            fixed *= _factor(q.fixed_q10, f"{where} fixedQ10")
         else:
             raise HHBrianInputError(
                 f"{where}: q10Settings type {q.type!r}; supported: q10ExpTemp, q10Fixed"

@@ -103,6 +103,23 @@ def _document(path: Path):
         raise HHBrianInputError(f"{path}: libNeuroML cannot read it ({reason})") from None
 
 
+def validation_problem(path: str | Path) -> str | None:
+    """The first problem libNeuroML's own validation finds in the file, or None.
+
+    Missing required attributes and elements come first: libNeuroML reads a file that
+    lacks them and leaves None where a value belongs, which this names.
+    """
+    try:
+        _document(Path(path)).validate(recursive=True)
+    except HHBrianInputError as exc:
+        return str(exc)
+    except ValueError as exc:
+        problems = [line.lstrip("- ") for line in str(exc).splitlines()[1:] if line.strip()]
+        structural = [p for p in problems if "Required value" in p or "Number of values" in p]
+        return (structural or problems or [str(exc)])[0]
+    return None
+
+
 def _point_cells(path: Path) -> list:
     """pointCellCondBased components (PyLEMS), or [] if the file has none."""
     if b"pointCellCondBased" not in path.read_bytes():
@@ -298,4 +315,11 @@ def read_source(
     return _cell_source(path, doc, cell, channels, types, use_annotations)
 
 
-__all__ = ["DEFAULT_AREA_UM2", "Density", "NeuroMLSource", "read_source", "segment_area"]
+__all__ = [
+    "DEFAULT_AREA_UM2",
+    "Density",
+    "NeuroMLSource",
+    "read_source",
+    "segment_area",
+    "validation_problem",
+]

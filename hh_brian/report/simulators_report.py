@@ -44,6 +44,10 @@ EXPLANATIONS = {
     "(order dt^2). `hh_psc_alpha` has the 1952 rates at 6.3 degC with no temperature "
     "factor; NEST's own spike rule (V >= 0 mV and falling, i.e. after the peak, with a 2 ms "
     "dead time) is not used.",
+    "jneuroml": "jNeuroML 0.14 (jLEMS) running the model exported to NeuroML2 with a LEMS "
+    "simulation file (hh_brian.exchange): every state is advanced by forward Euler at the LEMS "
+    "file's step (first order); v is written with 8 significant digits. The cell starts at "
+    "hh-brian's resting state (initMembPotential, gates at steady state).",
     "moose": "MOOSE 5 (pymoose) compartment with HHChannels: gates come from tables "
     "(3000 divisions over -110..50 mV, linear interpolation), an error of order (table "
     "step)^2 that does not shrink with dt; gates and V are advanced by exponential Euler "
@@ -52,7 +56,14 @@ EXPLANATIONS = {
 }
 
 #: Plot markers; Brian2's larger circle stays visible under the reference's cross.
-MARKERS = {"brian2": "o", "reference": "x", "neuron": "s", "nest": "^", "moose": "D"}
+MARKERS = {
+    "brian2": "o",
+    "reference": "x",
+    "neuron": "s",
+    "nest": "^",
+    "moose": "D",
+    "jneuroml": "v",
+}
 
 
 def csv_text(rows: Sequence[SimulatorRow]) -> str:

@@ -6,7 +6,6 @@ import argparse
 
 from hh_brian.cli.options import add_set, load_preset
 from hh_brian.cli.registry import EXIT_OK, register
-from hh_brian.core.errors import HHBrianInputError
 
 
 def add_import_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -16,7 +15,6 @@ def add_import_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("file", help="NeuroML2 file (.nml)")
     parser.add_argument("--out", required=True, help="model file to write (.toml)")
     parser.add_argument("--cell", help="the cell's id, when the file has several")
-    parser.add_argument("--force", action="store_true", help="replace an existing --out file")
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -26,9 +24,7 @@ def run_import(args: argparse.Namespace) -> int:
     from hh_brian.exchange.neuroml_import import load_neuroml
     from hh_brian.models.modelfile import model_to_toml
 
-    out = check_output_path(args.out, (".toml",), "--out")
-    if out.exists() and not args.force:
-        raise HHBrianInputError(f"--out: {str(out)!r} exists; give --force to replace it")
+    out = check_output_path(args.out, (".toml",), "--out")  # --force: cli/main.py
     model = load_neuroml(args.file, cell_id=args.cell)
     header = f"# Imported by hh-brian from {Path(args.file).name} (cell {model.name}).\n"
     write_text_atomic(out, header + model_to_toml(model))
@@ -43,7 +39,6 @@ def add_export_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("preset", help="model name, .toml model file or .nml NeuroML2 cell")
     parser.add_argument("--format", required=True, choices=("neuroml", "nmodl", "brian2", "latex"))
     parser.add_argument("--out", required=True, metavar="DIR", help="folder to create")
-    parser.add_argument("--force", action="store_true", help="replace an existing folder")
     parser.add_argument(
         "--current",
         action="append",

@@ -15,6 +15,7 @@ Java runtime (``apt-get install default-jre-headless``).
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import subprocess
@@ -57,6 +58,17 @@ def jar_path() -> str:
     from pyneuroml.utils.misc import get_path_to_jnml_jar
 
     return get_path_to_jnml_jar()
+
+
+def _quiet_pyneuroml() -> None:
+    """Keep pyNeuroML's INFO lines (every LEMS file it writes) off stderr.
+
+    Its packages set their loggers to INFO when first imported, so import them first.
+    """
+    import pyneuroml.lems  # noqa: F401
+
+    for name in ("pyneuroml", "pyneuroml.lems"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def stimulus_refusal(protocol: Protocol) -> str | None:
@@ -126,6 +138,7 @@ def run(
     if why:
         raise SimulatorCannotExpress(why)
     stimuli = [part.stimulus for part in (*protocol.held, *protocol.smooth)]
+    _quiet_pyneuroml()
     with tempfile.TemporaryDirectory(prefix="hhb_jnml_") as scratch:
         folder = Path(keep) if keep is not None else Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
