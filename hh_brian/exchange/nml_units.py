@@ -31,8 +31,9 @@ from hh_brian.core.errors import HHBrianInputError
 from hh_brian.core.expressions import evaluate
 
 #: dimension name -> (Brian2 SI unit, [(NeuroML symbol, Brian2 unit text), ...] in preference
-#: order).  A quantity reads as Brian2 evaluates ``NUMBER*UNIT`` (so ``"1uF_per_cm2"`` gives the
-#: very float a model file's ``"1*uF/cm**2"`` gives).
+#: order).  Only units NeuroMLCoreDimensions defines (jNeuroML refuses others, e.g.
+#: ``mS_per_mm2``).  A quantity reads as Brian2 evaluates ``NUMBER*UNIT`` (so
+#: ``"1uF_per_cm2"`` gives the very float a model file's ``"1*uF/cm**2"`` gives).
 UNITS: dict[str, tuple[Quantity, list[tuple[str, str]]]] = {
     "voltage": (volt, [("mV", "mV"), ("V", "volt"), ("uV", "uvolt")]),
     "time": (second, [("ms", "ms"), ("s", "second"), ("us", "usecond")]),
@@ -43,12 +44,11 @@ UNITS: dict[str, tuple[Quantity, list[tuple[str, str]]]] = {
             ("mS_per_cm2", "mS/cm**2"),
             ("S_per_m2", "siemens/metre**2"),
             ("S_per_cm2", "siemens/cm**2"),
-            ("mS_per_mm2", "mS/mm**2"),
         ],
     ),
     "specificCapacitance": (
         farad / metre**2,
-        [("uF_per_cm2", "uF/cm**2"), ("F_per_m2", "farad/metre**2"), ("nF_per_mm2", "nF/mm**2")],
+        [("uF_per_cm2", "uF/cm**2"), ("F_per_m2", "farad/metre**2")],
     ),
     "conductance": (
         siemens,
