@@ -48,8 +48,9 @@ MATCHING_SCHEME = {
     "exponential_euler": "exponential_euler",
     "rk4": "rk4",
     "euler": "euler",
+    "rush_larsen2": "rush_larsen2",
 }
-REFERENCE_METHODS = ("exponential_euler", "exponential_euler_tau", "rk4", "euler")
+REFERENCE_METHODS = ("exponential_euler", "exponential_euler_tau", "rk4", "euler", "rush_larsen2")
 
 _CONDUCTANCE = msiemens / cm**2
 _CAPACITANCE = uF / cm**2

@@ -20,7 +20,7 @@ from hh_brian.core.expressions import check_dimensions
 from hh_brian.models.presets import Preset
 from hh_brian.models.synapse_preset import EXPONENTIAL, SynapsePreset
 
-METHODS = ("exponential_euler", "rk4", "euler")
+METHODS = ("exponential_euler", "rk4", "euler", "rush_larsen2")
 #: Default ceiling on the monitors' estimated memory (bytes); raise it per run.
 DEFAULT_MEMORY_LIMIT = 1 << 30
 #: Spike rate assumed when estimating a SpikeMonitor's memory (it cannot be bounded).

@@ -32,6 +32,7 @@ from brian2 import (
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError, blow_up_advice
 from hh_brian.core.timegrid import check_time_step
 from hh_brian.engines.brian2.fastpath import fast_enabled, runtime_codeobj_class
+from hh_brian.engines.brian2.rush_larsen import register_methods
 from hh_brian.engines.brian2.settings import brian2_settings
 from hh_brian.engines.brian2.spikes import (
     attach_detector,
@@ -57,7 +58,7 @@ from hh_brian.render.brian2 import (
 from hh_brian.render.spike_inputs import RenderedSpikeInputs, render_spike_inputs
 
 #: Integration methods hh-brian passes to Brian2 (each is always explicit).
-BRIAN2_METHODS = ("exponential_euler", "rk4", "euler")
+BRIAN2_METHODS = ("exponential_euler", "rk4", "euler", "rush_larsen2")
 #: Brian2 code-generation targets for the runtime device.
 TARGETS = ("cython", "numpy")
 #: Gates may leave [0, 1] by this much (round-off) before a run counts as blown up.
@@ -128,7 +129,7 @@ def simulate(
         neuron), which Brian2 reads at each stage's time.
     duration, dt : Quantity
         Simulated time and time step.
-    method : {'exponential_euler', 'rk4', 'euler'}
+    method : {'exponential_euler', 'rk4', 'euler', 'rush_larsen2'}
     n_neurons : int, optional
         Defaults to the number of currents given (1 for a scalar).
     record : bool or indices
@@ -169,6 +170,7 @@ def simulate(
         raise HHBrianInputError(
             f"unknown method {method!r}; use one of {', '.join(BRIAN2_METHODS)}"
         )
+    register_methods()
     if target not in TARGETS:
         raise HHBrianInputError(f"unknown target {target!r}; use one of {', '.join(TARGETS)}")
     n_steps = check_time_step(dt, duration)
