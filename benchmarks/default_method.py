@@ -111,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", required=True, help="output JSON (a .md table is written beside)")
     ap.add_argument("--cells", help="comma-separated built-in cells (default: all)")
     args = ap.parse_args(argv)
+    sys.path.insert(0, str(HERE.parent))  # this checkout's hh_brian, as throughput.py's workers
     from hh_brian.models.presets import PRESETS
 
     cells = args.cells.split(",") if args.cells else list(PRESETS)

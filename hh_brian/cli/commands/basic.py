@@ -95,6 +95,16 @@ def add_simulate_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     simulate.add_argument("--out", required=True, help="output file, .npz")
     simulate.add_argument("--plot", help="figure file (.png, .svg or .pdf)")
+    simulate.add_argument(
+        "--check-accuracy",
+        action="store_true",
+        help="rerun at dt/2 and report the estimated spike-time and voltage error "
+        "(Richardson, with the method's order) and a verdict against --target; "
+        "the numbers go into the NPZ's meta",
+    )
+    simulate.add_argument(
+        "--target", default="0.1*ms", help="spike-time error target (default 0.1*ms)"
+    )
     add_set(simulate)
 
 
@@ -116,6 +126,8 @@ def run_simulate(args: argparse.Namespace) -> int:
         engine=args.engine,
         out=args.out,
         plot=args.plot,
+        check_accuracy=args.check_accuracy,
+        target_text=args.target,
     )
     return EXIT_OK
 
