@@ -11,8 +11,16 @@ For each method, the *largest dt of the list meeting the target on every cell*
 (and at every smaller dt of the list too) is its admissible dt.  The cost of a
 simulated millisecond is ``ns per neuron-step / dt``, with ns per neuron-step
 measured in this run by ``benchmarks/throughput.py``'s fast runtime-Cython worker
-(Dayan & Abbott, N = 100 000, median of the repetitions).  The default is the
-method with the least cost per simulated ms.
+(Dayan & Abbott, N = 100 000, median of the repetitions).
+
+A default must also never blow up: at its admissible dt every method is run under
+two stress protocols on every cell (ten times the validation current; the
+validation current 10 degC warmer, which scales every q10 rate), and its blow-ups
+are counted.  The default is the cheapest method per simulated ms among those whose
+step cannot blow up at any dt (:data:`hh_brian.core.errors.EXPONENTIAL_METHODS`:
+every variable takes an exponential step towards a value in its range); an
+explicit method that is cheaper on the validation protocol is reported with its
+stress blow-ups.
 
 Usage::
 
@@ -38,6 +46,8 @@ METHODS = ("exponential_euler", "euler", "rk4", "rush_larsen2")
 #: Max spike-time error (ms) a default must meet on every built-in cell.
 TARGET_MS = 0.1
 DURATION_MS = 100.0
+#: Stress protocols: current factor, warming (degC), duration (ms).
+STRESS_CURRENT_FACTOR, STRESS_WARMER_C, STRESS_DURATION_MS = 10.0, 10.0, 50.0
 #: Throughput measurement: neurons, steps, repetitions (fast runtime Cython).
 COST_N, COST_STEPS, COST_REPS = 100_000, 2_000, 3
 
@@ -84,6 +94,37 @@ def admissible_dt(per_cell: dict[str, dict[float, dict]]) -> float | None:
     return best
 
 
+def stress_blow_ups(method: str, dt_ms: float, cells: list[str]) -> list[str]:
+    """``cell: protocol`` for every stress run of *method* at *dt_ms* that blew up."""
+    from brian2 import ms
+
+    from hh_brian.compare.validation_current import default_current
+    from hh_brian.core.errors import SimulationBlowUpError
+    from hh_brian.engines.brian2.simulate import simulate
+    from hh_brian.models.presets import get_preset
+
+    failed = []
+    for cell in cells:
+        model = get_preset(cell)
+        current = default_current(model)
+        warm = model.with_temperature(float(model.parameters["celsius"]) + STRESS_WARMER_C)
+        for label, stressed, amplitude in (
+            (f"{STRESS_CURRENT_FACTOR:g}x current", model, STRESS_CURRENT_FACTOR * current),
+            (f"+{STRESS_WARMER_C:g} degC", warm, current),
+        ):
+            try:
+                simulate(
+                    stressed,
+                    current=amplitude,
+                    duration=STRESS_DURATION_MS * ms,
+                    dt=dt_ms * ms,
+                    method=method,
+                )
+            except SimulationBlowUpError:
+                failed.append(f"{cell}: {label}")
+    return failed
+
+
 def cost_ns_per_step(method: str) -> float:
     """Median ns per neuron-step of the fast runtime-Cython path (throughput.py's worker)."""
     sys.path.insert(0, str(HERE))
@@ -110,6 +151,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--json", required=True, help="output JSON (a .md table is written beside)")
     ap.add_argument("--cells", help="comma-separated built-in cells (default: all)")
+    ap.add_argument(
+        "--accuracy-from",
+        metavar="JSON",
+        help="reuse the accuracy part of an earlier run's JSON (costs and stress are re-measured)",
+    )
     args = ap.parse_args(argv)
     sys.path.insert(0, str(HERE.parent))  # this checkout's hh_brian, as throughput.py's workers
     from hh_brian.models.presets import PRESETS
@@ -117,7 +163,14 @@ def main(argv: list[str] | None = None) -> int:
     cells = args.cells.split(",") if args.cells else list(PRESETS)
     started = time.perf_counter()
     per_method: dict[str, dict[str, dict[float, dict]]] = {m: {} for m in METHODS}
-    for cell in cells:
+    if args.accuracy_from:
+        earlier = json.loads(Path(args.accuracy_from).read_text())["errors"]
+        per_method = {
+            m: {c: {float(k): v for k, v in rows.items()} for c, rows in earlier[m].items()}
+            for m in METHODS
+        }
+        cells = list(per_method[METHODS[0]])
+    for cell in [] if args.accuracy_from else cells:
         print(f"accuracy: {cell} ...", file=sys.stderr, flush=True)
         for method, rows in accuracy(cell).items():
             per_method[method][cell] = rows
@@ -125,9 +178,13 @@ def main(argv: list[str] | None = None) -> int:
     for method in METHODS:
         print(f"cost: {method} ...", file=sys.stderr, flush=True)
         costs[method] = cost_ns_per_step(method)
+    from hh_brian.core.errors import EXPONENTIAL_METHODS
+
     summary = []
     for method in METHODS:
         dt = admissible_dt(per_method[method])
+        print(f"stress: {method} at dt = {dt} ms ...", file=sys.stderr, flush=True)
+        stress = stress_blow_ups(method, dt, cells) if dt else []
         worst = max(cell[dt]["error_ms"] for cell in per_method[method].values()) if dt else None
         summary.append(
             {
@@ -136,10 +193,13 @@ def main(argv: list[str] | None = None) -> int:
                 "worst_error_ms": worst,
                 "ns_per_neuron_step": costs[method],
                 "ns_per_neuron_ms": costs[method] / dt if dt else None,
+                "stable_at_any_dt": method in EXPONENTIAL_METHODS,
+                "stress_blow_ups": stress,
             }
         )
     ranked = sorted(
-        (s for s in summary if s["ns_per_neuron_ms"]), key=lambda s: s["ns_per_neuron_ms"]
+        (s for s in summary if s["ns_per_neuron_ms"] and s["stable_at_any_dt"]),
+        key=lambda s: s["ns_per_neuron_ms"],
     )
     result = {
         "meta": {
@@ -180,25 +240,33 @@ def markdown(result: dict, per_method: dict) -> str:
         f"{result['meta']['cost']}, measured in this run.",
         "",
         "| method | largest dt meeting the target (ms) | worst cell's error there (ms) | "
-        "ns / neuron-step | ns / neuron / simulated ms | relative cost |",
-        "|---|---|---|---|---|---|",
+        "ns / neuron-step | ns / neuron / simulated ms | relative cost | stable at any dt | "
+        "stress blow-ups at that dt |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for s in result["summary"]:
         dt = s["admissible_dt_ms"]
         if dt is None:
             lines.append(
                 f"| {s['method']} | none down to {min(DTS_MS):g} | - | "
-                f"{s['ns_per_neuron_step']:.1f} | - | - |"
+                f"{s['ns_per_neuron_step']:.1f} | - | - | - | - |"
             )
             continue
+        stable = "yes" if s["stable_at_any_dt"] else "no"
         lines.append(
             f"| {s['method']} | {dt:g} | {s['worst_error_ms']:.3g} | "
             f"{s['ns_per_neuron_step']:.1f} | {s['ns_per_neuron_ms']:.0f} | "
-            f"{s['ns_per_neuron_ms'] / cheapest:.1f} |"
+            f"{s['ns_per_neuron_ms'] / cheapest:.1f} | {stable} | "
+            f"{'; '.join(s['stress_blow_ups']) or 'none'} |"
         )
+    chosen = next(s for s in result["summary"] if s["method"] == result["default"])
     lines += [
         "",
-        f"Default: **{result['default']}**.",
+        f"Stress protocols: {STRESS_CURRENT_FACTOR:g}x the validation current, and the "
+        f"validation current {STRESS_WARMER_C:g} degC warmer, {STRESS_DURATION_MS:g} ms each.",
+        "",
+        f"Default: **{result['default']} at dt = {chosen['admissible_dt_ms']:g} ms** (the "
+        "cheapest method that cannot blow up at any dt and meets the target on every cell).",
         "",
         "## Max spike-time error (ms) per cell and dt",
         "",
