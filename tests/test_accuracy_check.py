@@ -31,9 +31,8 @@ RICHARDSON_SLACK = 0.1
 DURATION = 100 * ms
 
 
-@pytest.mark.parametrize(
-    "method", [pytest.param("exponential_euler", marks=pytest.mark.slow), "rush_larsen2"]
-)
+@pytest.mark.slow
+@pytest.mark.parametrize("method", ["exponential_euler", "rush_larsen2"])
 def test_the_estimate_matches_the_true_spike_time_error(method):
     model = get_preset("dayan_abbott")
     current = default_current(model)
@@ -50,6 +49,7 @@ def test_the_estimate_matches_the_true_spike_time_error(method):
     assert not estimate.spike_warnings
 
 
+@pytest.mark.slow
 def test_a_changed_spike_count_is_outside_the_asymptotic_regime():
     """Traub-Miles at dt = 0.1 ms with exponential Euler: halving dt adds spikes."""
     model = get_preset("traub_miles")
@@ -96,6 +96,7 @@ def test_the_command_prints_the_report_and_stores_it(tmp_path, capsys):
     json.dumps(accuracy)  # plain numbers
 
 
+@pytest.mark.slow
 def test_a_tighter_target_is_missed_with_a_dt_to_use(tmp_path, capsys):
     out = tmp_path / "run.npz"
     code, printed = _simulate(

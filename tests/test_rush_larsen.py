@@ -48,6 +48,7 @@ USER_MODELS = {
 D = uA / cm**2
 
 
+@pytest.mark.slow
 def test_importing_hh_brian_registers_no_method():
     code = (
         "import hh_brian.engines.brian2.simulate, hh_brian.network.build\n"
@@ -84,6 +85,7 @@ def test_an_instantaneous_gate_is_a_stage_value_and_v_stays_linear():
     assert "m_inf" in {str(s) for s in a_v.free_symbols}  # g_Na reads m_inf at the stage
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(USER_MODELS))
 def test_user_channel_models_agree_with_the_numpy_twin_to_round_off(name):
     model = load_model_file(USER_MODELS[name])

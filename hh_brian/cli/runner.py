@@ -16,6 +16,7 @@ from brian2 import amp, cm, meter, ms, mV, nA, second, uA
 
 from hh_brian.cli.options import naming_flags
 from hh_brian.cli.stimulus_options import parse_current_options
+from hh_brian.core.defaults import DEFAULT_METHOD
 from hh_brian.core.errors import HHBrianInputError
 from hh_brian.core.expressions import evaluate
 from hh_brian.core.output import PLOT_SUFFIXES, atomic_paths, check_output_path, meta_json, versions
@@ -97,7 +98,7 @@ def command_protocol(
     """One protocol from a file and the command line: currents add, the rest override.
 
     Defaults: 10 uA/cm**2 when no input is given at all, dt 0.01 ms, 100 ms,
-    exponential Euler, the computed rest.
+    rush_larsen2 (:mod:`hh_brian.core.defaults`), the computed rest.
     """
     from hh_brian.models.protocol import (
         Protocol,
@@ -124,7 +125,7 @@ def command_protocol(
         initial=initial,
         dt=dt,
         duration=duration,
-        method=method or base.method or "exponential_euler",
+        method=method or base.method or DEFAULT_METHOD,
     )
 
 

@@ -65,7 +65,9 @@ def add_simulate_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     simulate.add_argument("preset", help="model name or .toml model file")
     simulate.add_argument(
-        "--method", help="exponential_euler (default), rk4 or euler (or the protocol's)"
+        "--method",
+        help="rush_larsen2 (default: second order, stable at any dt), exponential_euler "
+        "(the lecture's), rk4 or euler (or the protocol's)",
     )
     simulate.add_argument("--dt", help="time step (default: the protocol's, else 0.01*ms)")
     simulate.add_argument("--duration", help="default: the protocol's, else 100*ms")

@@ -43,6 +43,7 @@ from brian2 import (
 )
 from scipy.optimize import brentq
 
+from hh_brian.core.defaults import DEFAULT_METHOD
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError, blow_up_advice
 from hh_brian.engines.brian2.fastpath import fast_enabled, runtime_codeobj_class
 from hh_brian.engines.brian2.rush_larsen import register_methods
@@ -122,7 +123,7 @@ def run_vclamp(
     model: CellModel,
     protocol: ClampProtocol,
     *,
-    method: str = "exponential_euler",
+    method: str = DEFAULT_METHOD,
     series_resistance: Quantity | None = None,
     target: str = "cython",
     fast: bool | None = None,
@@ -134,7 +135,7 @@ def run_vclamp(
     model : CellModel
     protocol : ClampProtocol
         From :func:`hh_brian.models.clamp.build_protocol`; its dt is the time step.
-    method : {'exponential_euler', 'rk4', 'euler', 'rush_larsen2'}
+    method : {'rush_larsen2', 'exponential_euler', 'rk4', 'euler'}
     series_resistance : Quantity, optional
         ``None`` for an ideal clamp; else ohm (models with an area) or
         ohm*metre**2 (:func:`~hh_brian.models.clamp.specific_series_resistance`).
