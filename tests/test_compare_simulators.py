@@ -131,9 +131,9 @@ def test_neuron_hh_and_brian2_spike_times_within_the_bound_from_their_orders(neu
 
     Each estimate uses the order q observed in the table (Brian2's default method,
     rush_larsen2, ~2; NEURON's Crank-Nicolson ~2), checked against the declared one
-    first.  With e_coarse = r^q e_fine of one sign, |t_coarse - t_fine| / (r^q - 1) is exactly e_fine (and larger
-    when the signs differ), so the bound is the triangle inequality e_NEURON + e_Brian2:
-    no margin.
+    first.  With e_coarse = r^q e_fine of one sign, |t_coarse - t_fine| / (r^q - 1) is
+    exactly e_fine (and larger when the signs differ), so the bound is the triangle
+    inequality e_NEURON + e_Brian2: no margin.
     """
     bound = 0.0
     for simulator, declared in (("neuron", 2), ("brian2", INTEGRATORS[OWN_METHOD].order)):

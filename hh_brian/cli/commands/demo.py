@@ -119,13 +119,13 @@ def run_demo(
 
     progress(f"[2/{STEPS}] method accuracy: spike-time error against dt and against cost")
     model = get_preset("dayan_abbott")
-    dts = (0.1, 0.025, 0.01) if fast else (0.1, 0.05, 0.025, 0.01, 0.005)
+    dts = (0.1, 0.025, 0.01) if fast else (0.1, 0.05, 0.025, 0.01)
     accuracy = compare_methods(
         model,
         methods=("exponential_euler", "rush_larsen2", "rk4"),
         dts=[d * ms for d in dts],
         current=default_current(model),
-        duration=(20 if fast else 50) * ms,
+        duration=(20 if fast else 30) * ms,
         engines=("brian2",),
     )
     target = 0.1 * ms
