@@ -73,7 +73,9 @@ C_SOURCE = HERE / "c_reference" / "hh_expeuler.c"
 STEPS_FULL = {1_000: 5_000, 10_000: 2_000, 100_000: 500}
 STEPS_QUICK = {1_000: 1_000, 10_000: 300, 100_000: 150}
 THREADS = (1, 2)
-METHODS = ("exponential_euler", "rk4")
+METHODS = ("exponential_euler", "rk4", "rush_larsen2")
+#: Schemes the C loop implements (benchmarks/c_reference/hh_expeuler.c).
+C_METHODS = ("exponential_euler", "rk4")
 C_FLAGS_FAST = ["-O3", "-march=native", "-ffast-math", "-fopenmp"]
 C_FLAGS_NOFAST = ["-O3", "-march=native", "-fopenmp"]
 #: Spike counts of different schemes: allowed relative difference.
@@ -112,6 +114,11 @@ RATIO_TARGETS = (
 )
 #: rk4 may cost at most this many times exponential Euler per step.
 RK4_OVER_EXPEULER_MAX = 2.5
+#: rush_larsen2 (two stages, rates twice) may cost at most this many times exponential
+#: Euler per step on the fast path (issue 16).
+RL2_OVER_EXPEULER_MAX = 2.2
+#: The fast path's implementations (where the rush_larsen2 target applies).
+FAST_IMPLS = ("brian2_cython_fast", "brian2_standalone_fast")
 #: Every Brian2 path must be at least this many times faster than NEURON.
 NEURON_SPEEDUP_MIN = 2.0
 
@@ -124,7 +131,7 @@ def log(msg: str) -> None:
 def build_c(workdir: Path) -> dict[tuple[str, bool], tuple[Path, float]]:
     """Compile the four C variants; return {(method, fastmath): (binary, seconds)}."""
     out = {}
-    for method in METHODS:
+    for method in C_METHODS:
         for fast in (True, False):
             exe = workdir / f"hh_{method}_{'fast' if fast else 'nofast'}"
             cmd = ["gcc", *(C_FLAGS_FAST if fast else C_FLAGS_NOFAST)]
@@ -370,9 +377,11 @@ def plan(quick: bool, impls: set[str], reps: int) -> list[dict]:
                 add("numpy", "numpy_reference", method, n, st)
             for fast in (False, True):
                 variant = "fast" if fast else "stock"
-                # quick: rk4 at 10k only, stock only at 100k
+                # quick: rk4 at 10k only, rush_larsen2 from 10k, stock only at 100k
                 skip_quick = quick and (
-                    (method == "rk4" and n != 10_000) or (not fast and n != 100_000)
+                    (method == "rk4" and n != 10_000)
+                    or (method == "rush_larsen2" and n == 1_000)
+                    or (not fast and n != 100_000)
                 )
                 if f"cython_{variant}" in impls and not skip_quick:
                     add("cython", f"brian2_cython_{variant}", method, n, st, fast=fast)
@@ -381,9 +390,12 @@ def plan(quick: bool, impls: set[str], reps: int) -> list[dict]:
                     if f"standalone_{variant}" not in impls:
                         continue
                     rk4_extra = method == "rk4" and (n != 10_000 or threads != 1)
-                    if quick and (n == 1_000 or rk4_extra or (not fast and n != 100_000)):
+                    rl2_extra = method == "rush_larsen2" and (threads != 1 or not fast)
+                    if quick and (
+                        n == 1_000 or rk4_extra or rl2_extra or (not fast and n != 100_000)
+                    ):
                         continue
-                    if not fast and method == "rk4" and n == 1_000:
+                    if not fast and method != "exponential_euler" and n == 1_000:
                         continue
                     add(
                         "standalone",
@@ -545,21 +557,26 @@ def evaluate_targets(records: list[dict]) -> list[dict]:
             }
         )
     for r in records:
-        # the target is about Brian2's rk4 (the C loop's own ratio is in the table)
+        # the targets are about Brian2's rk4 and rush_larsen2 (the C loop's own ratio is in
+        # the table); each ratio is of two records of the same run, impl, N and threads
         if r["method"] != "exponential_euler" or not r["impl"].startswith("brian2_"):
             continue
-        rk4 = by_key.get((r["impl"], "rk4", r["N"], r["threads"]))
-        if rk4 is None:
-            continue
-        ratio = rk4["ns_per_neuron_step"] / r["ns_per_neuron_step"]
-        out.append(
-            {
-                "target": f"rk4 / exp. Euler per step, {r['impl']} N={r['N']} "
-                f"t={r['threads']}: <= {RK4_OVER_EXPEULER_MAX}",
-                "value": round(ratio, 2),
-                "verdict": verdict(ratio <= RK4_OVER_EXPEULER_MAX),
-            }
-        )
+        for method, limit in (
+            ("rk4", RK4_OVER_EXPEULER_MAX),
+            ("rush_larsen2", RL2_OVER_EXPEULER_MAX),
+        ):
+            other = by_key.get((r["impl"], method, r["N"], r["threads"]))
+            if other is None or (method == "rush_larsen2" and r["impl"] not in FAST_IMPLS):
+                continue
+            ratio = other["ns_per_neuron_step"] / r["ns_per_neuron_step"]
+            out.append(
+                {
+                    "target": f"{method} / exp. Euler per step, {r['impl']} N={r['N']} "
+                    f"t={r['threads']}: <= {limit}",
+                    "value": round(ratio, 2),
+                    "verdict": verdict(ratio <= limit),
+                }
+            )
     for r in records:
         if not r["impl"].startswith("brian2_"):
             continue

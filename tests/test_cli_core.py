@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from hh_brian.cli.main import main
+from hh_brian.core.defaults import DEFAULT_METHOD
 from hh_brian.models.presets import PRESETS
 from hh_brian.render.equation_files import expected_files
 
@@ -77,7 +78,7 @@ def test_simulate_writes_the_npz_contract_and_a_figure(tmp_path, capsys, engine)
         assert data["v_mV"].min() < -80  # depolarisation is negative in the 1952 convention
         meta = json.loads(str(data["meta"]))
     assert meta["preset"] == "hh1952" and meta["convention"] == "hh1952"
-    assert meta["engine"] == engine and meta["method"] == "exponential_euler"
+    assert meta["engine"] == engine and meta["method"] == DEFAULT_METHOD == "rush_larsen2"
     assert meta["dt_ms"] == 0.01 and meta["parameters"]["g_Na"] == "120*mS/cm**2"
     assert {"brian2", "numpy", "hh_brian"} <= set(meta["versions"])
     assert plot.stat().st_size > 10_000 and plot.read_bytes()[:4] == b"\x89PNG"

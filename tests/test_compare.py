@@ -445,7 +445,7 @@ def test_cli_writes_table_report_and_figure(tmp_path, capsys):
 
 
 BAD_INPUT = [
-    (["--methods", "rk5"], "unknown method 'rk5'.*Valid: exponential_euler,rk4,euler"),
+    (["--methods", "rk5"], "unknown method 'rk5'.*Valid: rush_larsen2,exponential_euler,rk4,euler"),
     (["--methods", ""], "--methods: empty list"),
     (["--methods", "rk4,,euler"], "empty item"),
     (["--engines", ""], "--engines: empty list"),

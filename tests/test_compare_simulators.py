@@ -9,7 +9,8 @@ against the gold solution of hh-brian's own model of the preset:
 simulator (preset)          dt=0.02 ms   dt=0.005 ms   observed order
 ==========================  ===========  ============  =================
 neuron, built-in hh (CN)    2.13e-3 ms   1.28e-4 ms    2.03 (V: 2.00)
-brian2 exponential_euler    2.07e-1 ms   5.20e-2 ms    1.00
+brian2 rush_larsen2         9.63e-3 ms   6.43e-4 ms    1.95
+brian2 exponential_euler    2.07e-1 ms   5.20e-2 ms    1.00  (the default until issue 16)
 nest hh_psc_alpha           1.67e-4 ms   1.89e-5 ms    (tolerance-bound)
 moose (dayan_abbott)        3.81e-3 ms   2.43e-4 ms    1.98 (V: 1.97)
 nest approx. (dayan_abbott) 5.89e-3 ms   5.97e-3 ms    0 (model differs)
@@ -28,7 +29,8 @@ from brian2 import cm, ms, mV, uA
 from hh_brian.cli.main import main
 from hh_brian.compare.crossval import ORDER_MARGIN, richardson_factor
 from hh_brian.compare.methods import crossing_times, match_spikes
-from hh_brian.compare.simulators import CSV_COLUMNS, compare_simulators
+from hh_brian.compare.simulators import CSV_COLUMNS, OWN_METHOD, compare_simulators
+from hh_brian.engines.reference import INTEGRATORS
 from hh_brian.engines.simulators import SIMULATORS, is_installed
 from hh_brian.models.presets import get_preset
 
@@ -127,14 +129,14 @@ def test_neuron_hh_converges_to_our_neuron_hh_at_second_order(neuron_hh):
 def test_neuron_hh_and_brian2_spike_times_within_the_bound_from_their_orders(neuron_hh):
     """|t_NEURON - t_Brian2| at fine dt is bounded by both engines' Richardson error estimates.
 
-    Each estimate uses the order q observed in the table (Brian2's exponential Euler ~1,
-    NEURON's Crank-Nicolson ~2), checked against the declared one first.  With e_coarse =
-    r^q e_fine of one sign, |t_coarse - t_fine| / (r^q - 1) is exactly e_fine (and larger
-    when the signs differ), so the bound is the triangle inequality e_NEURON + e_Brian2:
-    no margin.
+    Each estimate uses the order q observed in the table (Brian2's default method,
+    rush_larsen2, ~2; NEURON's Crank-Nicolson ~2), checked against the declared one
+    first.  With e_coarse = r^q e_fine of one sign, |t_coarse - t_fine| / (r^q - 1) is
+    exactly e_fine (and larger when the signs differ), so the bound is the triangle
+    inequality e_NEURON + e_Brian2: no margin.
     """
     bound = 0.0
-    for simulator, declared in (("neuron", 2), ("brian2", 1)):
+    for simulator, declared in (("neuron", 2), ("brian2", INTEGRATORS[OWN_METHOD].order)):
         observed = _order(*_errors(neuron_hh, simulator))
         assert abs(observed - declared) <= ORDER_MARGIN, (simulator, observed)
         bound += _richardson(neuron_hh, simulator, observed)
@@ -145,7 +147,7 @@ def test_neuron_hh_and_brian2_spike_times_within_the_bound_from_their_orders(neu
 
 
 def test_brian2_and_reference_rows_agree(neuron_hh):
-    """Same scheme (exponential Euler) in both of hh-brian's engines: same spikes."""
+    """Same scheme (hh-brian's default) in both of hh-brian's engines: same spikes."""
     for dt in (DT, FINE):
         ours, ref = neuron_hh.row("brian2", dt), neuron_hh.row("reference", dt)
         assert np.max(np.abs(ours.spikes_ms - ref.spikes_ms)) < 1e-9

@@ -67,7 +67,10 @@ def test_observed_order_matches_declared_order(name, method):
     assert np.all(np.diff(estimate.errors_mV) < 0), "errors must fall as dt falls"
 
 
-@pytest.mark.parametrize("method", BRIAN2_METHODS)
+@pytest.mark.parametrize(
+    "method",
+    [pytest.param(m, marks=pytest.mark.slow) if m == "rush_larsen2" else m for m in BRIAN2_METHODS],
+)
 def test_spike_counts_match_gold_and_times_converge_at_the_declared_order(method):
     preset = get_preset("dayan_abbott")
     check = spike_timing(preset, default_current(preset), DURATION, DT, method)

@@ -67,18 +67,14 @@ def test_demo_writes_a_fresh_folder_with_figures_and_summary(tmp_path, capsys):
     out = tmp_path / "demo"
     assert main(["demo", "--fast", "--out", str(out)]) == 0
     names = {p.name for p in out.iterdir()}
-    assert {
-        "lecture_protocol.png",
-        "gating.png",
-        "fi.png",
-        "summary.md",
-        "fi.csv",
-        "gating.csv",
-    } <= names
+    figures = ("action_potentials.png", "lecture_protocol.png", "method_accuracy.png")
+    figures += ("gating.png", "fi.png")
+    assert {*figures, "summary.md", "fi.csv", "gating.csv", "method_accuracy.csv"} <= names
     summary = (out / "summary.md").read_text()
-    for figure in ("lecture_protocol.png", "gating.png", "fi.png"):
+    for figure in figures:
         assert f"]({figure})" in summary
-    assert "[1/4]" in capsys.readouterr().out
+    assert "ten times the book's" in summary  # the c_m sentence
+    assert "[1/5]" in capsys.readouterr().out
 
 
 def test_demo_refuses_a_non_empty_folder(tmp_path, capsys):

@@ -46,7 +46,7 @@ PROTOCOLS = {
 #: Steps of the convergence study (ms); each halves the last.
 DTS = (0.025, 0.0125, 0.00625, 0.003125)
 DURATION = 10 * ms
-ORDER = {"rk4": 4, "exponential_euler": 1}
+ORDER = {"rk4": 4, "exponential_euler": 1, "rush_larsen2": 2}
 
 
 @cache
@@ -94,7 +94,7 @@ def test_a_timed_array_read_at_stage_times_costs_rk4_its_order():
     assert np.log2(drive_errors[0] / drive_errors[1]) < 1.5
 
 
-@pytest.mark.parametrize("method", ["rk4", "exponential_euler", "euler"])
+@pytest.mark.parametrize("method", ["rk4", "exponential_euler", "euler", "rush_larsen2"])
 def test_brian2_and_numpy_engine_read_every_kind_alike(method):
     stimuli = [
         PulseTrain(15 * D, 0.3 * ms, 3 * ms, onset=0.5 * ms, count=2),

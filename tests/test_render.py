@@ -8,6 +8,7 @@ import pytest
 from brian2 import NeuronGroup, get_dimensions, ms, mV, nA, uA
 from brian2.units import cm
 
+from hh_brian.engines.brian2.rush_larsen import register_methods
 from hh_brian.engines.brian2.simulate import BRIAN2_METHODS, simulate
 from hh_brian.engines.brian2.spikes import with_detector
 from hh_brian.models.presets import PRESETS, get_preset
@@ -72,6 +73,7 @@ def test_hh1952_current_enters_with_the_convention_sign():
 def test_every_preset_passes_the_unit_check_and_runs_with_every_method(name, method):
     preset = get_preset(name)
     model = render(preset)
+    register_methods()  # a NeuronGroup built by hand names hh-brian's methods after this
     group = NeuronGroup(
         1,
         with_detector(model.equations),

@@ -74,6 +74,7 @@ from hh_brian.analysis.fi_protocol import (
 )
 from hh_brian.analysis.fi_result import FICurve
 from hh_brian.analysis.firing_state import FIRING_STATE_FIELDS, FiringState, classify
+from hh_brian.core.defaults import DEFAULT_METHOD
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError
 from hh_brian.engines.brian2.fastpath import runtime_codeobj_class
 from hh_brian.engines.brian2.settings import brian2_settings, check_completed
@@ -113,7 +114,7 @@ def fi_curve(
     *,
     duration: Quantity = 500 * ms,
     dt: Quantity = 0.01 * ms,
-    method: str = "exponential_euler",
+    method: str = DEFAULT_METHOD,
     ramp: Quantity = 100 * ms,
     prime: Quantity = 100 * ms,
     prime_current: Quantity | None = None,
@@ -133,7 +134,7 @@ def fi_curve(
         over its last half, which must span two periods of *min_rate*
         (:func:`check_measurement`).
     dt : Quantity
-    method : {'exponential_euler', 'rk4', 'euler'}
+    method : {'rush_larsen2', 'exponential_euler', 'rk4', 'euler'}
         Passed to Brian2 explicitly.
     ramp : Quantity
         Rise time of the up sweep, from 0 to the target.

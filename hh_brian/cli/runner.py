@@ -17,6 +17,7 @@ from brian2 import Quantity, amp, cm, meter, ms, mV, nA, second, uA
 
 from hh_brian.cli.options import naming_flags
 from hh_brian.cli.stimulus_options import parse_current_options
+from hh_brian.core.defaults import DEFAULT_METHOD
 from hh_brian.core.errors import HHBrianInputError
 from hh_brian.core.expressions import evaluate
 from hh_brian.core.memory import DEFAULT_MEMORY_LIMIT, FLOAT_BYTES, check_memory
@@ -100,7 +101,7 @@ def command_protocol(
     """One protocol from a file and the command line: currents add, the rest override.
 
     Defaults: 10 uA/cm**2 when no input is given at all, dt 0.01 ms, 100 ms,
-    exponential Euler, the computed rest.
+    rush_larsen2 (:mod:`hh_brian.core.defaults`), the computed rest.
     """
     from hh_brian.models.protocol import (
         Protocol,
@@ -135,7 +136,7 @@ def command_protocol(
         initial=initial,
         dt=dt,
         duration=duration,
-        method=method or base.method or "exponential_euler",
+        method=method or base.method or DEFAULT_METHOD,
     )
 
 
@@ -147,6 +148,8 @@ def run_single(
     out: str,
     plot: str | None,
     recording: Recording | None = None,
+    check_accuracy: bool = False,
+    target_text: str = "0.1*ms",
 ) -> Path:
     """Validate, simulate one neuron under *protocol*, write ``out`` (NPZ) and a figure.
 
@@ -156,7 +159,9 @@ def run_single(
     the same times), ``spikes_ms`` and ``meta`` (JSON string).  *engine* is any
     registered engine (:mod:`hh_brian.engines.registry`); hh-brian's own engines
     take the protocol's method, initial state and synaptic input; the external
-    simulators use their own scheme (recorded in ``meta``).
+    simulators use their own scheme (recorded in ``meta``).  With *check_accuracy*
+    the run is repeated at dt/2 and the estimated error
+    (:mod:`hh_brian.compare.accuracy`) is printed and stored in ``meta["accuracy"]``.
     """
     from hh_brian.engines.registry import canonical_name, get_engine, is_available
     from hh_brian.models.drive import make_drive
@@ -209,6 +214,7 @@ def run_single(
             f"--engine {engine}: an initial state (--v0, [initial]) and synaptic input run on "
             "hh-brian's engines; use --engine brian2 or reference"
         )
+    target = _check_accuracy_inputs(protocol, own, target_text) if check_accuracy else None
     out_path = check_output_path(out, (".npz",), "--out")
     plot_path = check_output_path(plot, PLOT_SUFFIXES, "--plot") if plot else None
     current = drive.held[0, 0] if drive.is_constant else None
@@ -236,6 +242,8 @@ def run_single(
         engine=engine,
         protocol=protocol,
     )
+    if check_accuracy:
+        meta["accuracy"] = _accuracy(result, preset, protocol, runner, options, target)
     unit, key = (nA, "I_inj_nA") if preset.has_area else (uA / cm**2, "I_inj_uA_per_cm2")
     injected = np.asarray(drive.samples()[:, 0] / unit)
     arrays = {
@@ -310,6 +318,42 @@ class Recording:
         and the per-step stimulus table (and its Brian2 copy)."""
         samples = n_steps // self.stride(dt) + 1
         return FLOAT_BYTES * (2 * samples * (n_variables + 2) + 2 * (n_steps + 1))
+
+
+def _check_accuracy_inputs(protocol: Protocol, own: bool, target_text: str):
+    """The --target of --check-accuracy; refuse what a rerun at dt/2 cannot check."""
+    from hh_brian.compare.accuracy import order_of
+
+    if not own:
+        raise HHBrianInputError(
+            "--check-accuracy: needs a method of known order; use --engine brian2 or reference"
+        )
+    if order_of(protocol.method) is None:
+        raise HHBrianInputError(f"--check-accuracy: method {protocol.method!r} has no order")
+    noisy = [s.kind for s in protocol.currents if s.kind in ("noise", "lecture_noise")]
+    if noisy:
+        raise HHBrianInputError(
+            f"--check-accuracy: a {noisy[0]} stimulus is sampled on each dt's own grid, so the "
+            "rerun at dt/2 would see a different input; check deterministic stimuli"
+        )
+    target = parse_time(target_text, "--target")
+    if not float(target / ms) > 0:
+        raise HHBrianInputError(f"--target: must be positive, got {target_text!r}")
+    return target
+
+
+def _accuracy(result, preset: Preset, protocol: Protocol, runner, options: dict, target) -> dict:
+    """Rerun at dt/2, print the Richardson estimate, return it for the metadata."""
+    from hh_brian.compare.accuracy import estimate_accuracy
+    from hh_brian.models.drive import make_drive
+
+    half_dt = protocol.dt / 2
+    drive = make_drive(preset, protocol.currents, half_dt, protocol.duration)
+    current = drive.held[0, 0] if drive.is_constant else drive
+    half = runner.run(preset, current=current, duration=protocol.duration, dt=half_dt, **options)
+    estimate = estimate_accuracy(result, half, target)
+    print("\n".join(estimate.report_lines()))
+    return estimate.meta()
 
 
 def read_meta(npz_path: str | Path) -> dict:

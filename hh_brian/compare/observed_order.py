@@ -19,6 +19,7 @@ ORDER_DTS_MS = {
     "exponential_euler": tuple(2.0**-k for k in range(7, 12)),
     "exponential_euler_tau": tuple(2.0**-k for k in range(7, 12)),
     "rk4": tuple(2.0**-k for k in range(6, 10)),
+    "rush_larsen2": tuple(2.0**-k for k in range(6, 11)),
 }
 #: Errors below this (mV) are within ~100x of the gold solution's own accuracy.
 GOLD_FLOOR_MV = 1e-8

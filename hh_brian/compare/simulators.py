@@ -55,6 +55,7 @@ from hh_brian.compare.simulator_rows import (
     SimulatorRow,
     empty_row,
 )
+from hh_brian.core.defaults import DEFAULT_METHOD
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError, closest_names
 from hh_brian.core.text import current_label
 from hh_brian.engines.reference_bridge import reference_solution
@@ -64,8 +65,8 @@ from hh_brian.models.presets import Preset
 from hh_brian.models.stimulus_base import Stimulus
 
 SIMULATOR_NAMES = engine_names()
-#: Method used for hh-brian's own engines (Brian2's recommended HH scheme).
-OWN_METHOD = "exponential_euler"
+#: Method used for hh-brian's own engines (hh-brian's default).
+OWN_METHOD = DEFAULT_METHOD
 INSTALL = "pip install 'hh-brian[simulators]'"
 
 

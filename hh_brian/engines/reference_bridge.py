@@ -15,6 +15,7 @@ import numpy as np
 from brian2 import Quantity, TimedArray, cm, get_dimensions, ms, msiemens, mV, siemens, uA, uF
 
 from hh_brian.core.bounded import names_in
+from hh_brian.core.defaults import DEFAULT_METHOD
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError
 from hh_brian.core.parsed_expression import parse_expression
 from hh_brian.core.timegrid import check_time_step
@@ -48,8 +49,9 @@ MATCHING_SCHEME = {
     "exponential_euler": "exponential_euler",
     "rk4": "rk4",
     "euler": "euler",
+    "rush_larsen2": "rush_larsen2",
 }
-REFERENCE_METHODS = ("exponential_euler", "exponential_euler_tau", "rk4", "euler")
+REFERENCE_METHODS = ("rush_larsen2", "exponential_euler", "exponential_euler_tau", "rk4", "euler")
 
 _CONDUCTANCE = msiemens / cm**2
 _CAPACITANCE = uF / cm**2
@@ -166,7 +168,7 @@ def simulate_reference(
     current: Quantity | TimedArray | Stimulus | Sequence[Stimulus] | Drive,
     duration: Quantity,
     dt: Quantity = 0.01 * ms,
-    method: str = "exponential_euler",
+    method: str = DEFAULT_METHOD,
     n_neurons: int | None = None,
     record: bool | list[int] = True,
     initial_state: dict[str, Quantity] | None = None,

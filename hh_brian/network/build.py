@@ -36,6 +36,7 @@ from hh_brian.engines.brian2.fastpath import (
     runtime_codeobj_class,
     standalone_codeobj_class,
 )
+from hh_brian.engines.brian2.rush_larsen import register_methods
 from hh_brian.engines.brian2.settings import brian2_settings, check_completed
 from hh_brian.engines.brian2.simulate import GATE_SLACK, GUARD_INTERVAL, BlowUpGuard
 from hh_brian.engines.brian2.spikes import (
@@ -118,6 +119,7 @@ def _build_group(pop: Population, spec: NetworkSpec, codeobj_class=None) -> Neur
 def _build(
     spec: NetworkSpec, pops: dict[str, Population], codeobj_class=None
 ) -> tuple[Network, dict, dict, dict]:
+    register_methods()  # the spec may name hh-brian's own state updaters
     rng = np.random.default_rng(spec.seed)
     groups = {name: _build_group(pop, spec, codeobj_class) for name, pop in pops.items()}
     objects: list = list(groups.values())

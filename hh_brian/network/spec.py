@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from brian2 import Hz, Quantity, ms, second, siemens
 
+from hh_brian.core.defaults import DEFAULT_METHOD
 from hh_brian.core.errors import HHBrianInputError
 from hh_brian.core.expressions import check_dimensions
 from hh_brian.models.presets import Preset
 from hh_brian.models.synapse_preset import EXPONENTIAL, SynapsePreset
 
-METHODS = ("exponential_euler", "rk4", "euler")
+METHODS = ("rush_larsen2", "exponential_euler", "rk4", "euler")
 #: Default ceiling on the monitors' estimated memory (bytes); raise it per run.
 DEFAULT_MEMORY_LIMIT = 1 << 30
 #: Spike rate assumed when estimating a SpikeMonitor's memory (it cannot be bounded).
@@ -149,7 +150,7 @@ class NetworkSpec:
     drives: tuple[PoissonDrive, ...] = ()
     monitors: tuple[Monitor, ...] = ()
     dt: Quantity = field(default_factory=lambda: 0.1 * ms)
-    method: str = "exponential_euler"
+    method: str = DEFAULT_METHOD
     seed: int = 1
     record_spikes: bool = True
 

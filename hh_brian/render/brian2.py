@@ -20,6 +20,9 @@ The rendered model is what a careful person would write by hand::
   ``exponential_euler``, which needs every equation linear in its own variable:
   there the gate is held at ``x_inf`` of the step's start (``frozen``), updated
   before each step, exactly as the NumPy engine's exponential Euler does.
+  ``rush_larsen2`` keeps it a subexpression and evaluates it at each stage (at the
+  midpoint in the second), which keeps its order 2
+  (:mod:`hh_brian.engines.brian2.rush_larsen`).
 """
 
 from __future__ import annotations

@@ -65,7 +65,9 @@ def add_simulate_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     simulate.add_argument("preset", help="model name or .toml model file")
     simulate.add_argument(
-        "--method", help="exponential_euler (default), rk4 or euler (or the protocol's)"
+        "--method",
+        help="rush_larsen2 (default: second order, stable at any dt), exponential_euler "
+        "(the lecture's), rk4 or euler (or the protocol's)",
     )
     simulate.add_argument("--dt", help="time step (default: the protocol's, else 0.01*ms)")
     simulate.add_argument("--duration", help="default: the protocol's, else 100*ms")
@@ -107,6 +109,16 @@ def add_simulate_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="MiB",
         help="refuse a run that would record more (default 1024)",
     )
+    simulate.add_argument(
+        "--check-accuracy",
+        action="store_true",
+        help="rerun at dt/2 and report the estimated spike-time and voltage error "
+        "(Richardson, with the method's order) and a verdict against --target; "
+        "the numbers go into the NPZ's meta",
+    )
+    simulate.add_argument(
+        "--target", default="0.1*ms", help="spike-time error target (default 0.1*ms)"
+    )
     add_set(simulate)
 
 
@@ -129,6 +141,8 @@ def run_simulate(args: argparse.Namespace) -> int:
         out=args.out,
         plot=args.plot,
         recording=Recording.from_text(args.record_dt, args.record, args.memory_limit),
+        check_accuracy=args.check_accuracy,
+        target_text=args.target,
     )
     return EXIT_OK
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from brian2 import Quantity
 
 NAME = "compare"
-DEFAULT_METHODS = "exponential_euler,rk4,euler,exponential_euler_tau"
+DEFAULT_METHODS = "rush_larsen2,exponential_euler,rk4,euler,exponential_euler_tau"
 DEFAULT_DTS = "0.1*ms,0.05*ms,0.025*ms,0.01*ms,0.005*ms"
 
 

@@ -2,11 +2,15 @@
 
 ``hh-brian demo`` writes into a fresh folder:
 
-1. the lecture's example protocol run with Brian2 (``exponential_euler``,
-   ``rk4``) and the NumPy reference's identical schemes, and their agreement;
-2. the gating comparison of the squid axon and the cortical pyramidal cell;
-3. the f-I curve of the squid axon in both sweep directions (its bistable range);
-4. ``summary.md`` linking the figures, with the numbers
+1. the book's squid axon (c_m = 1 uF/cm^2: rest -65 mV, peaks near +40 mV) beside
+   lecture 7's protocol on the lecture's class defaults (c_m ten times larger), under
+   the same input, with spikes counted at a level a person would use
+   (:mod:`hh_brian.compare.squid_vs_lecture`); the lecture's runs in Brian2 and the
+   NumPy reference's identical schemes, and their agreement;
+2. the methods' accuracy: spike-time error against dt and against cost;
+3. the gating comparison of the squid axon and the cortical pyramidal cell;
+4. the f-I curve of the squid axon in both sweep directions (its bistable range);
+5. ``summary.md`` linking the figures, with the numbers
    (:func:`hh_brian.report.demo.summary_text`).
 """
 
@@ -19,15 +23,17 @@ from pathlib import Path
 
 from hh_brian.cli.registry import EXIT_OK, register
 from hh_brian.core.errors import HHBrianInputError
-from hh_brian.core.output import probe_writable, write_text_atomic
+from hh_brian.core.output import probe_writable
 
 NAME = "demo"
-STEPS = 4
+STEPS = 5
 
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
-        NAME, help="lecture protocol in both engines, gating comparison, f-I curve, summary"
+        NAME,
+        help="squid action potential beside the lecture's protocol, method accuracy, "
+        "gating comparison, f-I curve, summary",
     )
     parser.add_argument("--out", metavar="DIR", help="new or empty folder (default: timestamped)")
     parser.add_argument("--fast", action="store_true", help="shorter protocols (for testing)")
@@ -78,44 +84,60 @@ def run_demo(
     out : str, optional
         Output folder (must not exist or be empty); default a timestamped one.
     fast : bool
-        Shorter protocols (for tests): 200 ms lecture run, coarse f-I grid.
+        Shorter protocols (for tests): 200 ms lecture run, fewer dts, coarse f-I grid.
     progress : callable
         Receives one line per stage.
     """
+    import numpy as np
+    from brian2 import ms, uA
+    from brian2.units import cm
+
     from hh_brian.analysis.fi_curve import fi_curve
     from hh_brian.analysis.gating import compare, write_csv
-    from hh_brian.compare.lecture import run_lecture_protocol
+    from hh_brian.compare.methods import compare_methods
+    from hh_brian.compare.squid_vs_lecture import run_side_by_side
+    from hh_brian.compare.validation_current import default_current
+    from hh_brian.core.output import write_text_atomic
     from hh_brian.models.presets import get_preset
+    from hh_brian.report.compare_report import csv_text
     from hh_brian.report.demo import summary_text
+    from hh_brian.report.demo_figures import plot_method_accuracy, plot_side_by_side
     from hh_brian.report.lecture import plot_lecture
     from hh_brian.report.plotting import plot_fi, plot_gating
 
     folder = prepare_folder(out)
     started = time.perf_counter()
-    import numpy as np
-    from brian2 import ms, uA
-    from brian2.units import cm
-
     duration = 200 * ms if fast else 1000 * ms
 
     progress(
-        f"[1/{STEPS}] lecture 7 protocol ({float(duration / ms):g} ms, dt = 0.1 ms): "
-        "Brian2 and the NumPy reference"
+        f"[1/{STEPS}] the book's squid axon beside lecture 7's class defaults, same input "
+        f"({float(duration / ms):g} ms; the lecture's runs also in the NumPy reference)"
     )
-    lecture = run_lecture_protocol(
-        brian2_methods=("exponential_euler", "rk4"),
-        reference_methods=("exponential_euler", "rk4"),
-        duration=duration,
-        progress=lambda message: progress(f"      {message}"),
-    )
-    plot_lecture(lecture, folder / "lecture_protocol.png")
+    side = run_side_by_side(duration=duration, progress=lambda m: progress(f"      {m}"))
+    plot_side_by_side(side, folder / "action_potentials.png")
+    plot_lecture(side.lecture, folder / "lecture_protocol.png")
 
-    progress(f"[2/{STEPS}] gating curves: squid axon vs cortical pyramidal cell")
+    progress(f"[2/{STEPS}] method accuracy: spike-time error against dt and against cost")
+    model = get_preset("dayan_abbott")
+    dts = (0.1, 0.025, 0.01) if fast else (0.1, 0.05, 0.025, 0.01)
+    accuracy = compare_methods(
+        model,
+        methods=("exponential_euler", "rush_larsen2", "rk4"),
+        dts=[d * ms for d in dts],
+        current=default_current(model),
+        duration=(20 if fast else 30) * ms,
+        engines=("brian2",),
+    )
+    target = 0.1 * ms
+    plot_method_accuracy(accuracy, folder / "method_accuracy.png", target)
+    write_text_atomic(folder / "method_accuracy.csv", csv_text(accuracy.rows))
+
+    progress(f"[3/{STEPS}] gating curves: squid axon vs cortical pyramidal cell")
     curves = compare([get_preset("dayan_abbott"), get_preset("pyramidal")])
     plot_gating(curves, folder / "gating.png")
     write_csv(curves, str(folder / "gating.csv"))
 
-    progress(f"[3/{STEPS}] f-I curve of the squid axon, up and down sweeps (one NeuronGroup)")
+    progress(f"[4/{STEPS}] f-I curve of the squid axon, up and down sweeps (one NeuronGroup)")
     step = 1.0 if fast else 0.25
     currents = np.arange(2.0, 12.0 + step / 2, step) * uA / cm**2
     fi = fi_curve(
@@ -124,8 +146,8 @@ def run_demo(
     plot_fi(fi, folder / "fi.png")
     fi.write_csv(folder / "fi.csv")
 
-    progress(f"[4/{STEPS}] summary")
-    summary = summary_text(lecture, fi, elapsed=time.perf_counter() - started)
+    progress(f"[5/{STEPS}] summary")
+    summary = summary_text(side, accuracy, target, fi, elapsed=time.perf_counter() - started)
     write_text_atomic(folder / "summary.md", summary)
     progress(f"done in {time.perf_counter() - started:.1f} s: {folder}/summary.md")
     return folder

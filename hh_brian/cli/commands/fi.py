@@ -40,7 +40,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--ramp", default="100*ms", help="rise time of the up sweep (100*ms)")
     parser.add_argument("--prime-current", help="priming current of the down sweep (max current)")
     parser.add_argument(
-        "--method", default="exponential_euler", help="exponential_euler, rk4, euler"
+        "--method",
+        default="rush_larsen2",
+        help="rush_larsen2 (default), exponential_euler, rk4, euler",
     )
     parser.add_argument("--dt", default="0.01*ms", help="time step (0.01*ms)")
     parser.add_argument("--out", required=True, help="output table, .csv")

@@ -27,7 +27,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--duration", default="100*ms", help="default 100*ms")
     parser.add_argument("--dt", default="0.01*ms", help="default 0.01*ms")
     parser.add_argument(
-        "--methods", default="exponential_euler,rk4,euler", help="comma-separated Brian2 methods"
+        "--methods",
+        default="rush_larsen2,exponential_euler,rk4,euler",
+        help="comma-separated Brian2 methods",
     )
     parser.add_argument(
         "--skip-orders", action="store_true", help="only the equal-dt agreement (fast)"

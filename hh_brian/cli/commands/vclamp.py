@@ -55,7 +55,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--dt", default="0.01*ms", help="time step (0.01*ms)")
     parser.add_argument(
-        "--method", default="exponential_euler", help="exponential_euler, rk4, euler"
+        "--method",
+        default="rush_larsen2",
+        help="rush_larsen2 (default), exponential_euler, rk4, euler",
     )
     parser.add_argument("--out", required=True, help="per-sweep table, .csv")
     parser.add_argument("--fits", help="reversals and Boltzmann fits, .csv")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hh_brian.core.defaults import DEFAULT_METHOD
 from hh_brian.engines.brian2.simulate import BRIAN2_METHODS, simulate
 
 
@@ -16,7 +17,7 @@ class Brian2Engine:
     def cannot_express(self, model: object) -> str | None:
         return None
 
-    def run(self, model, *, current, duration, dt, method="exponential_euler", **options):
+    def run(self, model, *, current, duration, dt, method=DEFAULT_METHOD, **options):
         return simulate(model, current=current, duration=duration, dt=dt, method=method, **options)
 
 

@@ -60,6 +60,7 @@ from brian2.codegen.runtime.cython_rt.cython_rt import CythonCodeObject
 from brian2.core.functions import DEFAULT_FUNCTIONS
 from brian2.devices.cpp_standalone.codeobject import CPPStandaloneCodeObject
 
+from hh_brian.engines.brian2.rush_larsen import register_methods
 from hh_brian.engines.brian2.settings import brian2_settings
 
 #: Environment variable that switches the fast path off (``0``, ``false``, ``no``, ``off``).
@@ -237,7 +238,12 @@ def register_fast_exprel() -> None:
 
 
 def runtime_codeobj_class(target: str, fast: bool | None = None):
-    """The ``codeobj_class`` for a runtime group: fast Cython, or None (Brian2's default)."""
+    """The ``codeobj_class`` for a runtime group: fast Cython, or None (Brian2's default).
+
+    Also registers hh-brian's state updaters (:func:`register_methods`), since every
+    group built through the fast path may name them.
+    """
+    register_methods()
     if target == "cython" and fast_enabled(fast):
         register_fast_exprel()
         return FastCythonCodeObject
@@ -245,7 +251,9 @@ def runtime_codeobj_class(target: str, fast: bool | None = None):
 
 
 def standalone_codeobj_class(fast: bool | None = None):
-    """The ``codeobj_class`` for a standalone group: fast, or None (Brian2's default)."""
+    """The ``codeobj_class`` for a standalone group: fast, or None (Brian2's default);
+    registers hh-brian's state updaters (:func:`register_methods`)."""
+    register_methods()
     if not fast_enabled(fast):
         return None
     register_fast_exprel()

@@ -29,10 +29,12 @@ from brian2 import (
     ms,
 )
 
+from hh_brian.core.defaults import DEFAULT_METHOD
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError, blow_up_advice
 from hh_brian.core.timegrid import check_time_step
 from hh_brian.engines.brian2.fastpath import fast_enabled, runtime_codeobj_class
 from hh_brian.engines.brian2.recording import record_indices, record_step, recorded_variables
+from hh_brian.engines.brian2.rush_larsen import register_methods
 from hh_brian.engines.brian2.settings import brian2_settings, check_completed
 from hh_brian.engines.brian2.spikes import (
     attach_detector,
@@ -57,8 +59,9 @@ from hh_brian.render.brian2 import (
 )
 from hh_brian.render.spike_inputs import RenderedSpikeInputs, render_spike_inputs
 
-#: Integration methods hh-brian passes to Brian2 (each is always explicit).
-BRIAN2_METHODS = ("exponential_euler", "rk4", "euler")
+#: Integration methods hh-brian passes to Brian2 (each is always explicit); the first is
+#: the default (:data:`hh_brian.core.defaults.DEFAULT_METHOD`).
+BRIAN2_METHODS = ("rush_larsen2", "exponential_euler", "rk4", "euler")
 #: Brian2 code-generation targets for the runtime device.
 TARGETS = ("cython", "numpy")
 #: Gates may leave [0, 1] by this much (round-off) before a run counts as blown up.
@@ -105,7 +108,7 @@ def simulate(
     current: Quantity | TimedArray | Stimulus | Sequence[Stimulus] | Drive,
     duration: Quantity,
     dt: Quantity = 0.01 * ms,
-    method: str = "exponential_euler",
+    method: str = DEFAULT_METHOD,
     n_neurons: int | None = None,
     record: bool | np.ndarray | list[int] = True,
     initial_state: dict[str, Quantity] | None = None,
@@ -131,7 +134,8 @@ def simulate(
         neuron), which Brian2 reads at each stage's time.
     duration, dt : Quantity
         Simulated time and time step.
-    method : {'exponential_euler', 'rk4', 'euler'}
+    method : {'rush_larsen2', 'exponential_euler', 'rk4', 'euler'}
+        Default ``rush_larsen2`` (second order; :mod:`hh_brian.core.defaults`).
     n_neurons : int, optional
         Defaults to the number of currents given (1 for a scalar).
     record : bool or indices
@@ -176,6 +180,7 @@ def simulate(
         raise HHBrianInputError(
             f"unknown method {method!r}; use one of {', '.join(BRIAN2_METHODS)}"
         )
+    register_methods()
     if target not in TARGETS:
         raise HHBrianInputError(f"unknown target {target!r}; use one of {', '.join(TARGETS)}")
     n_steps = check_time_step(dt, duration)

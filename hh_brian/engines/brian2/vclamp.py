@@ -43,8 +43,10 @@ from brian2 import (
 )
 from scipy.optimize import brentq
 
+from hh_brian.core.defaults import DEFAULT_METHOD
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError, blow_up_advice
 from hh_brian.engines.brian2.fastpath import fast_enabled, runtime_codeobj_class
+from hh_brian.engines.brian2.rush_larsen import register_methods
 from hh_brian.engines.brian2.settings import brian2_settings, check_completed
 from hh_brian.engines.brian2.simulate import BRIAN2_METHODS, GUARD_INTERVAL, TARGETS, BlowUpGuard
 from hh_brian.engines.clamp_trace import ClampTrace
@@ -121,7 +123,7 @@ def run_vclamp(
     model: CellModel,
     protocol: ClampProtocol,
     *,
-    method: str = "exponential_euler",
+    method: str = DEFAULT_METHOD,
     series_resistance: Quantity | None = None,
     target: str = "cython",
     fast: bool | None = None,
@@ -133,7 +135,7 @@ def run_vclamp(
     model : CellModel
     protocol : ClampProtocol
         From :func:`hh_brian.models.clamp.build_protocol`; its dt is the time step.
-    method : {'exponential_euler', 'rk4', 'euler'}
+    method : {'rush_larsen2', 'exponential_euler', 'rk4', 'euler'}
     series_resistance : Quantity, optional
         ``None`` for an ideal clamp; else ohm (models with an area) or
         ohm*metre**2 (:func:`~hh_brian.models.clamp.specific_series_resistance`).
@@ -158,6 +160,7 @@ def run_vclamp(
     """
     if method not in BRIAN2_METHODS:
         raise HHBrianInputError(f"method: unknown method {method!r}; use one of {BRIAN2_METHODS}")
+    register_methods()
     if target not in TARGETS:
         raise HHBrianInputError(f"target: unknown target {target!r}; use one of {TARGETS}")
     _check_names(model)

@@ -35,6 +35,7 @@ from .integrators import (
     ExponentialEulerTau,
     ForwardEuler,
     Integrator,
+    RushLarsen2,
     get_integrator,
 )
 from .model import RefChannel, ReferenceModel, RefGate, squid_model
@@ -58,6 +59,7 @@ __all__ = [
     "ReferenceModel",
     "squid_model",
     "ReferenceResult",
+    "RushLarsen2",
     "as_current",
     "count_spikes",
     "gate_rates",

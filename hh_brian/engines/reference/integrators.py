@@ -7,7 +7,9 @@ state at ``t + dt``. Time in ms; ``current`` is a
 
 References: the schemes of lecture 7 (forward Euler, classic Runge-Kutta, exponential
 Euler in the A-B and y_inf/tau forms); Brian2's ``exponential_euler`` state updater
-(``brian2/stateupdaters/exponential_euler.py``) for the exact algebraic form.
+(``brian2/stateupdaters/exponential_euler.py``) for the exact algebraic form; the
+explicit-midpoint Rush-Larsen scheme of Sundnes, Artebrant, Skavhaug & Tveito 2009,
+IEEE Trans Biomed Eng 56:2546, doi:10.1109/TBME.2009.2014739 (:class:`RushLarsen2`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ __all__ = [
     "ForwardEuler",
     "Integrator",
     "RK4",
+    "RushLarsen2",
     "get_integrator",
 ]
 
@@ -161,6 +164,34 @@ class ExponentialEulerTau(Integrator):
         return y_inf + (y - y_inf) * np.exp(-dt / tau)
 
 
+class RushLarsen2(Integrator):
+    """Second-order Rush-Larsen (explicit midpoint; Sundnes et al. 2009).
+
+    A half step of exponential Euler with the coefficients at ``(t, y)`` gives the
+    midpoint state; the full step is exponential from ``y`` with ``A``, ``B`` at the
+    midpoint ``(t + dt/2, y_mid)``: the rates twice per step, the gates
+    unconditionally stable (each stage is a convex combination of ``x`` and
+    ``x_inf``).  The same arithmetic as hh-brian's Brian2 ``rush_larsen2``
+    (``hh_brian/engines/brian2/rush_larsen.py``): instantaneous gates are evaluated at
+    each stage's V, held inputs at the step's start and smooth ones at the stage's
+    time (:meth:`CurrentInput.at`).  Second order.
+    """
+
+    name = "rush_larsen2"
+    order = 2
+
+    def step(self, model, t, y, current, dt):  # noqa: D102
+        half = 0.5 * dt
+        big_a, big_b = model.AB(t, y, current.at(t, t))
+        a = -big_b
+        b_over_a = big_a / a
+        y_mid = (y + b_over_a) * np.exp(a * half) - b_over_a
+        big_a, big_b = model.AB(t + half, y_mid, current.at(t + half, t))
+        a = -big_b
+        b_over_a = big_a / a
+        return (y + b_over_a) * np.exp(a * dt) - b_over_a
+
+
 #: Integrators by name (Brian2's names where Brian2 has the scheme).
 INTEGRATORS: dict[str, type[Integrator]] = {
     "euler": ForwardEuler,
@@ -169,6 +200,7 @@ INTEGRATORS: dict[str, type[Integrator]] = {
     "exponential_euler": ExponentialEulerAB,
     "exponential_euler_ab": ExponentialEulerAB,
     "exponential_euler_tau": ExponentialEulerTau,
+    "rush_larsen2": RushLarsen2,
 }
 
 

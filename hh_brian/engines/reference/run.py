@@ -135,12 +135,17 @@ def blow_up_advice(method: str) -> str:
     """What to do after *method* blew up.  The same advice as
     :func:`hh_brian.core.errors.blow_up_advice`, kept here because this package imports
     nothing else from hh-brian (it is the independent engine)."""
-    if method.startswith("exponential_euler"):
+    if method in ("exponential_euler", "exponential_euler_tau", "rush_larsen2"):
         return (
-            "use a smaller dt, or check the model: exponential Euler is stable for "
-            "linear gates, so a blow-up usually means a rate or parameter is wrong"
+            f"check the model: {method} moves every gate towards x_inf in [0, 1] and V "
+            "towards a weighted mean of the reversal potentials, so it cannot blow up at "
+            "any dt with non-negative rates and conductances; a blow-up means a rate or "
+            "parameter is wrong (negative, or NaN somewhere in the range of V)"
         )
-    return "use a smaller dt or method exponential_euler (its gates are unconditionally stable)"
+    return (
+        "use method rush_larsen2 (second order; its gates and V take exponential steps, "
+        "stable at any dt) or a smaller dt"
+    )
 
 
 def _crossings(
@@ -196,7 +201,8 @@ def integrate(
     n_steps : int
         Number of steps; the run covers ``[0, n_steps * dt]``, time ``t_k = k * dt``.
     method : str or Integrator
-        ``'euler'``, ``'rk4'``, ``'exponential_euler'`` or ``'exponential_euler_tau'``.
+        ``'euler'``, ``'rk4'``, ``'exponential_euler'``, ``'exponential_euler_tau'`` or
+        ``'rush_larsen2'``.
     i_inj : float, array_like or callable
         Injected current density, uA/cm^2 (see
         :func:`hh_brian.engines.reference.inputs.as_current`).
