@@ -11,7 +11,7 @@ with no run (no declared order, so no bound), so a new engine is never silently 
 out.
 
 >>> [v.label for v in conformance_variants(["brian2"])]
-['brian2/exponential_euler', 'brian2/rk4', 'brian2/euler']
+['brian2/rush_larsen2', 'brian2/exponential_euler', 'brian2/rk4', 'brian2/euler']
 >>> get_variant("jneuroml/forward_euler").order
 1
 """
