@@ -1,0 +1,1 @@
+"""Bifurcation analysis of single-compartment models (no Brian2 simulation)."""
