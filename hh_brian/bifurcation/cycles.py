@@ -1,0 +1,365 @@
+"""Branches of periodic orbits from Hopf points: pseudo-arclength continuation of shooting.
+
+The unknowns are ``z = (x0 / s, ln T, p / p_scale)`` (``s``: 10 mV for ``v``, 1 for the
+gates); the equations are periodicity, a Poincare phase condition through the
+previous orbit's ``x0`` (orthogonal to the flow there), and the pseudo-arclength
+condition ``tangent . (z - z_predicted) = 0`` (Keller 1977; Seydel 2010,
+doi:10.1007/978-1-4419-1740-9, sections 4.5 and 7.3).  Newton's method uses the
+monodromy matrix and ``d phi / d p`` from :func:`hh_brian.bifurcation.shooting.flow`;
+the tangent is the null vector of the Jacobian of the first ``n + 1`` equations.
+``ln T`` keeps the steps sensible when the period diverges.
+
+A branch starts at a Hopf point on a cycle of 0.5 mV amplitude along the critical
+eigenvector (Kuznetsov 2004, doi:10.1007/978-1-4757-3978-7, section 10.3.1) and
+ends when it leaves the parameter range, shrinks into another Hopf point, or its
+period passes :data:`PERIOD_LIMIT_MS` (a SNIC if it ends on a saddle-node of
+equilibria, else a homoclinic orbit).  A fold of cycles is where ``dp/ds`` changes
+sign; it is refined by the secant method on the arclength.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+from hh_brian.bifurcation.equilibria import EquilibriumPoint
+from hh_brian.bifurcation.field import VectorField
+from hh_brian.bifurcation.shooting import ATOL, RTOL, Flow, extremum, flow, multipliers
+
+#: Amplitude (mV) of the first cycle along the critical eigenvector at a Hopf point.
+START_AMPLITUDE_MV = 0.5
+#: Shooting segments per orbit (multiple shooting).
+SEGMENTS = 8
+#: Re-anchor the phase condition when |dv/dt| at x_0 is below this fraction of its
+#: fastest speed on the orbit.
+REANCHOR_SPEED = 0.5
+#: Scales of v (mV) and of the gates in the continuation variables.
+V_SCALE_MV = 10.0
+GATE_SCALE = 0.1
+#: Arclength steps (scaled units) and the Newton corrector's limits.
+STEP_FIRST, STEP_MAX, STEP_MIN = 0.01, 0.4, 1e-5
+NEWTON_ITERATIONS = 7
+RESIDUAL_TOLERANCE = 1e-6
+STEP_TOLERANCE = 1e-7
+#: A branch ends when its period exceeds this (ms) or after this many orbits.
+PERIOD_LIMIT_MS = 1000.0
+MAX_ORBITS = 400
+#: Step-size factor after a corrector that took this many Newton iterations.
+_STEP_FACTOR = {1: 2.0, 2: 1.6, 3: 1.3, 4: 1.0, 5: 0.7}
+
+
+class ContinuationFailure(ArithmeticError):
+    """The corrector did not converge even with the smallest step (message: where, why)."""
+
+
+@dataclass(frozen=True)
+class CycleBranch:
+    """One branch of periodic orbits.
+
+    Attributes
+    ----------
+    p, period, v_min, v_max : ndarray
+        Per orbit: parameter, period (ms), extrema of v (mV, model's convention).
+    multipliers : ndarray
+        Floquet multipliers, shape ``(K, n)``, largest modulus first.
+    stable : ndarray of bool
+        Every nontrivial multiplier inside the unit circle.
+    d_p : ndarray
+        ``dp/ds`` along the branch (its sign changes at folds).
+    start : str
+        Where it starts, e.g. ``"hopf at 9.7754"``.
+    end : str
+        ``"hopf"``, ``"range"``, ``"period"``, ``"max_orbits"`` or ``"failed"``.
+    message : str
+        One line on how the branch ended.
+    """
+
+    p: np.ndarray
+    period: np.ndarray
+    v_min: np.ndarray
+    v_max: np.ndarray
+    multipliers: np.ndarray
+    stable: np.ndarray
+    d_p: np.ndarray
+    start: str
+    end: str
+    message: str
+
+
+@dataclass
+class _Orbit:
+    z: np.ndarray
+    flow: Flow
+    tangent: np.ndarray
+
+
+class _Continuation:
+    """Multiple shooting with ``K`` segments; ``z = (X / s (K n), ln T, p / p_scale)``."""
+
+    def __init__(self, field: VectorField, start: float, stop: float) -> None:
+        self.field = field
+        self.n, self.k = field.n, SEGMENTS
+        self.size = self.n * self.k
+        self.range = (start, stop)
+        self.p_scale = 0.1 * (stop - start)
+        self.x_scale = np.array([V_SCALE_MV] + [GATE_SCALE] * (self.n - 1))
+
+    def unpack(self, z: np.ndarray) -> tuple[np.ndarray, float, float]:
+        """``(X (n, K), T, p)``."""
+        starts = z[: self.size].reshape(self.k, self.n).T * self.x_scale[:, None]
+        return starts, float(np.exp(z[self.size])), float(z[-1] * self.p_scale)
+
+    def pack(self, starts: np.ndarray, period: float, p: float) -> np.ndarray:
+        scaled = (starts / self.x_scale[:, None]).T.ravel()
+        return np.concatenate([scaled, [np.log(period), p / self.p_scale]])
+
+    def system(self, z: np.ndarray, anchor: np.ndarray, normal: np.ndarray):
+        """Residual and Jacobian of matching and phase (``K n + 1`` rows) at ``z``."""
+        n, k, size = self.n, self.k, self.size
+        starts, period, p = self.unpack(z)
+        tau = period / k
+        result = flow(self.field, starts, tau, p)
+        following = np.roll(starts, -1, axis=1)
+        mismatch = (result.ends - following) / self.x_scale[:, None]
+        residual = np.concatenate([mismatch.T.ravel(), [normal @ (starts[:, 0] - anchor)]])
+        jac = np.zeros((size + 1, size + 2))
+        scale = self.x_scale
+        velocity = self.field.f(result.ends, p) * tau / scale[:, None]
+        sensitivity = result.d_parameter * self.p_scale / scale[:, None]
+        for j in range(k):
+            rows = slice(j * n, (j + 1) * n)
+            jac[rows, j * n : (j + 1) * n] = result.monodromies[j] * scale[None, :] / scale[:, None]
+            nxt = (j + 1) % k
+            jac[rows, nxt * n : (nxt + 1) * n] -= np.eye(n)
+            jac[rows, size] = velocity[:, j]
+            jac[rows, size + 1] = sensitivity[:, j]
+        jac[size, :n] = normal * scale
+        return residual, jac, result
+
+    def correct(self, guess, anchor, normal, row, target, reach=1.0):
+        """Newton on the ``K n + 1`` equations plus ``row . z = target``; None on failure
+        (also when an iterate strays farther than *reach* from the guess)."""
+        z = guess.copy()
+        for iteration in range(1, NEWTON_ITERATIONS + 1):
+            try:
+                residual, jac, result = self.system(z, anchor, normal)
+            except ArithmeticError:
+                return None
+            full = np.concatenate([residual, [row @ z - target]])
+            try:
+                dz = np.linalg.solve(np.vstack([jac, row]), full)
+            except np.linalg.LinAlgError:
+                return None
+            # Converged: the residual is negligible, or z is within STEP_TOLERANCE of the
+            # solution (the residual of an unstable orbit magnifies tiny errors of x0).
+            if np.max(np.abs(full)) < RESIDUAL_TOLERANCE or np.max(np.abs(dz)) < STEP_TOLERANCE:
+                return z, jac, result, iteration
+            z = z - dz
+            if not np.all(np.isfinite(z)) or np.linalg.norm(z - guess) > reach:
+                return None
+        return None
+
+    @staticmethod
+    def tangent(jac: np.ndarray, previous: np.ndarray) -> np.ndarray:
+        t = np.linalg.svd(jac)[2][-1]
+        return t if t @ previous >= 0 else -t
+
+    def first(self, hopf: EquilibriumPoint) -> _Orbit:
+        """The first small cycle at a Hopf point, and the tangent pointing away from it."""
+        from hh_brian.bifurcation.lyapunov import hopf_vectors
+
+        omega, q, _ = hopf_vectors(self.field.jacobian(hopf.state, hopf.p))
+        q = q / q[0]  # v component 1 (mV)
+        # x(t) = x_H + eps Re(q e^{i (pi/2 + w t)}): x_0 is where v crosses its mean
+        # (fastest), so the phase plane (normal to the flow there, along Re q) is transversal.
+        phases = np.pi / 2 + 2 * np.pi * np.arange(self.k) / self.k
+        shape = np.real(q[:, None] * np.exp(1j * phases)[None, :])
+        starts = hopf.state[:, None] + START_AMPLITUDE_MV * shape
+        normal = q.real / np.linalg.norm(q.real)
+        z0 = self.pack(starts, 2 * np.pi / omega, hopf.p)
+        away = np.zeros(self.size + 2)
+        away[: self.size] = (shape / self.x_scale[:, None]).T.ravel()
+        away /= np.linalg.norm(away)
+        solved = self.correct(z0, starts[:, 0], normal, away, away @ z0)
+        if solved is None:
+            raise ContinuationFailure(
+                f"no small cycle converged next to the Hopf point at p = {hopf.p:.6g}"
+            )
+        z, jac, result, _ = solved
+        return _Orbit(z, result, self.tangent(jac, away))
+
+    def step(self, orbit: _Orbit, ds: float):
+        starts, _, _ = self.unpack(orbit.z)
+        x_ref = starts[:, 0]
+        normal = self.phase_normal
+        guess = orbit.z + ds * orbit.tangent
+        reach = max(ds, 0.05)  # farther: Newton is heading for another solution
+        solved = self.correct(guess, x_ref, normal, orbit.tangent, orbit.tangent @ guess, reach)
+        if solved is None:
+            return None
+        z, jac, result, iterations = solved
+        return _Orbit(z, result, self.tangent(jac, orbit.tangent)), iterations
+
+    @property
+    def phase_normal(self) -> np.ndarray:
+        """The phase condition keeps ``v`` of ``x_0`` at the previous orbit's value."""
+        normal = np.zeros(self.n)
+        normal[0] = 1.0
+        return normal
+
+    def reanchor(self, orbit: _Orbit) -> _Orbit:
+        """Move ``x_0`` to where ``v`` changes fastest when it sits where ``v`` is slow.
+
+        The phase condition fixes ``v`` at ``x_0`` (a plane ``v = const``); near an
+        extremum of ``v`` that plane is nearly tangent to the orbit and the branch of
+        solutions folds back on itself.  The segments are resampled from ``x_0``'s new
+        place and the tangent recomputed there, oriented by its ``(ln T, p)`` part
+        (which does not depend on the phase).
+        """
+        starts, period, p = self.unpack(orbit.z)
+        t, path = orbit.flow.orbit
+        speed = np.abs(self.field.f(path, p)[0])
+        best = int(np.argmax(speed))
+        if speed[0] >= REANCHOR_SPEED * speed[best]:
+            return orbit
+        solution = solve_ivp(
+            lambda _t, y: self.field.f(y, p),
+            (0.0, t[best] + period),
+            starts[:, 0],
+            method="DOP853",
+            rtol=RTOL,
+            atol=ATOL,
+            dense_output=True,
+        )
+        if not solution.success:
+            return orbit
+        moved = solution.sol(t[best] + period * np.arange(self.k) / self.k)
+        z = self.pack(moved, period, p)
+        try:
+            _, jac, result = self.system(z, moved[:, 0], self.phase_normal)
+        except ArithmeticError:
+            return orbit
+        tangent = np.linalg.svd(jac)[2][-1]
+        if tangent[self.size :] @ orbit.tangent[self.size :] < 0:
+            tangent = -tangent
+        return _Orbit(z, result, tangent)
+
+
+def _summary(cont: _Continuation, orbit: _Orbit) -> tuple:
+    _, period, p = cont.unpack(orbit.z)
+    t, path = orbit.flow.orbit
+    v = path[0]
+    all_mu, nontrivial = multipliers(orbit.flow.monodromy)
+    stable = bool(np.all(np.abs(nontrivial) < 1.0))
+    return (
+        p,
+        period,
+        extremum(t, v, False),
+        extremum(t, v, True),
+        all_mu,
+        stable,
+        orbit.tangent[-1],
+    )
+
+
+def follow_cycles(
+    field: VectorField,
+    hopf: EquilibriumPoint,
+    hopf_points: list[EquilibriumPoint],
+    start: float,
+    stop: float,
+) -> tuple[CycleBranch, list[tuple[float, _Orbit, _Orbit]]]:
+    """Continue the branch of cycles born at *hopf* until it ends.
+
+    Returns
+    -------
+    branch : CycleBranch
+    folds : list
+        ``(p, before, after)`` brackets of each sign change of ``dp/ds`` (refined by
+        :func:`refine_fold`).
+    """
+    cont = _Continuation(field, start, stop)
+    orbit = cont.first(hopf)
+    rows = [_summary(cont, orbit)]
+    orbits = [orbit]
+    ds, end, message = STEP_FIRST, "max_orbits", f"stopped after {MAX_ORBITS} orbits"
+    first_amplitude = rows[0][3] - rows[0][2]
+    while len(rows) < MAX_ORBITS:
+        attempt = cont.step(orbit, ds)
+        if attempt is None:
+            ds /= 2
+            if ds < STEP_MIN:
+                p_last, period_last = rows[-1][0], rows[-1][1]
+                end = "failed"
+                message = (
+                    f"continuation of the cycles from the Hopf point at {hopf.p:.6g} failed "
+                    f"at p = {p_last:.6g} (period {period_last:.4g} ms): Newton's method did "
+                    f"not converge even with an arclength step of {STEP_MIN:g}"
+                )
+                break
+            continue
+        orbit, iterations = attempt
+        row = _summary(cont, orbit)
+        orbit = cont.reanchor(orbit)
+        rows.append(row)
+        orbits.append(orbit)
+        ds = min(STEP_MAX, ds * _STEP_FACTOR.get(iterations, 0.5))
+        p, period, v_min, v_max = row[:4]
+        if not start <= p <= stop:
+            end, message = "range", f"left the range at p = {p:.6g}"
+            break
+        if period > PERIOD_LIMIT_MS:
+            end, message = "period", f"period {period:.4g} ms at p = {p:.6g}: diverging"
+            break
+        if len(rows) > 3 and v_max - v_min < first_amplitude:
+            others = [h for h in hopf_points if h is not hopf]
+            if others:
+                nearest = min(others, key=lambda h: abs(h.p - p))
+                end, message = "hopf", f"shrinks into the Hopf point at {nearest.p:.6g}"
+                break
+    arrays = list(zip(*rows, strict=True))
+    branch = CycleBranch(
+        p=np.array(arrays[0]),
+        period=np.array(arrays[1]),
+        v_min=np.array(arrays[2]),
+        v_max=np.array(arrays[3]),
+        multipliers=np.array(arrays[4]),
+        stable=np.array(arrays[5]),
+        d_p=np.array(arrays[6]),
+        start=f"hopf at {hopf.p:.6g}",
+        end=end,
+        message=message,
+    )
+    folds = [
+        (branch.p[k], orbits[k], orbits[k + 1])
+        for k in range(len(orbits) - 1)
+        if np.signbit(branch.d_p[k]) != np.signbit(branch.d_p[k + 1])
+    ]
+    return branch, folds, cont
+
+
+def refine_fold(cont: _Continuation, before: _Orbit, after: _Orbit) -> tuple:
+    """The fold of cycles between two orbits: secant iterations on the arclength ``s``
+    for ``dp/ds = 0``.  Returns the summary row of the orbit there."""
+    total = float(np.linalg.norm(after.z - before.z))
+    s0, s1 = 0.0, total
+    d0, d1 = before.tangent[-1], after.tangent[-1]
+    best = after
+    for _ in range(8):
+        if d1 == d0:
+            break
+        s = s1 - d1 * (s1 - s0) / (d1 - d0)
+        s = min(max(s, 0.02 * total), 0.98 * total)
+        attempt = cont.step(before, s)
+        if attempt is None:
+            break
+        best = attempt[0]
+        s0, d0, s1, d1 = s1, d1, s, best.tangent[-1]
+        if abs(d1) < 1e-9:
+            break
+    return _summary(cont, best)
+
+
+__all__ = ["CycleBranch", "ContinuationFailure", "follow_cycles", "refine_fold"]
