@@ -98,8 +98,9 @@ class _Orbit:
 class _Continuation:
     """Multiple shooting with ``K`` segments; ``z = (X / s (K n), ln T, p / p_scale)``."""
 
-    def __init__(self, field: VectorField, start: float, stop: float) -> None:
+    def __init__(self, field: VectorField, start: float, stop: float, iterations: int = 0) -> None:
         self.field = field
+        self.iterations = iterations or NEWTON_ITERATIONS
         self.n, self.k = field.n, SEGMENTS
         self.size = self.n * self.k
         self.range = (start, stop)
@@ -142,7 +143,7 @@ class _Continuation:
         """Newton on the ``K n + 1`` equations plus ``row . z = target``; None on failure
         (also when an iterate strays farther than *reach* from the guess)."""
         z = guess.copy()
-        for iteration in range(1, NEWTON_ITERATIONS + 1):
+        for iteration in range(1, self.iterations + 1):
             try:
                 residual, jac, result = self.system(z, anchor, normal)
             except ArithmeticError:
@@ -270,8 +271,23 @@ def follow_cycles(
     hopf_points: list[EquilibriumPoint],
     start: float,
     stop: float,
-) -> tuple[CycleBranch, list[tuple[float, _Orbit, _Orbit]]]:
+    *,
+    newton_iterations: int = NEWTON_ITERATIONS,
+    max_orbits: int = MAX_ORBITS,
+) -> tuple[CycleBranch, list[tuple[float, _Orbit, _Orbit]], _Continuation]:
     """Continue the branch of cycles born at *hopf* until it ends.
+
+    Parameters
+    ----------
+    field : VectorField
+    hopf : EquilibriumPoint
+        The Hopf point the branch starts at.
+    hopf_points : list of EquilibriumPoint
+        Every Hopf point (the branch may shrink into one of them).
+    start, stop : float
+        The parameter range.
+    newton_iterations, max_orbits : int
+        Newton iterations per step; orbits on the branch, at most.
 
     Returns
     -------
@@ -279,14 +295,21 @@ def follow_cycles(
     folds : list
         ``(p, before, after)`` brackets of each sign change of ``dp/ds`` (refined by
         :func:`refine_fold`).
+    continuation : object
+        The continuation's state, for :func:`refine_fold`.
+
+    Raises
+    ------
+    ContinuationFailure
+        If no small cycle converges next to *hopf*.
     """
-    cont = _Continuation(field, start, stop)
+    cont = _Continuation(field, start, stop, newton_iterations)
     orbit = cont.first(hopf)
     rows = [_summary(cont, orbit)]
     orbits = [orbit]
-    ds, end, message = STEP_FIRST, "max_orbits", f"stopped after {MAX_ORBITS} orbits"
+    ds, end, message = STEP_FIRST, "max_orbits", f"stopped after {max_orbits} orbits"
     first_amplitude = rows[0][3] - rows[0][2]
-    while len(rows) < MAX_ORBITS:
+    while len(rows) < max_orbits:
         attempt = cont.step(orbit, ds)
         if attempt is None:
             ds /= 2

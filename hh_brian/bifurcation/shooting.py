@@ -1,4 +1,4 @@
-"""Periodic orbits by single shooting, with the monodromy matrix and Floquet multipliers.
+"""Periodic orbits by multiple shooting, with the monodromy matrix and Floquet multipliers.
 
 A periodic orbit of period ``T`` at parameter ``p`` is found by multiple shooting
 (Seydel, Practical Bifurcation and Stability Analysis, 3rd ed., Springer 2010,

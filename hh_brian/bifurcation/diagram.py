@@ -1,0 +1,254 @@
+"""The whole bifurcation diagram: equilibria, Hopf points, cycle branches, special points.
+
+:func:`bifurcation_diagram` follows every branch of equilibria over the range
+(:mod:`hh_brian.bifurcation.equilibria`), then the branch of cycles born at each
+Hopf point not yet reached by an earlier cycle branch
+(:mod:`hh_brian.bifurcation.cycles`), refines the folds of cycles, and names the
+end of a branch whose period diverges: a SNIC (saddle-node on invariant circle)
+when it ends on a saddle-node of equilibria, else a homoclinic orbit.
+
+A continuation that fails does not raise: the diagram keeps what was computed and
+says where and why in :attr:`BifurcationDiagram.failure`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from hh_brian.bifurcation import cycles as cycles_module
+from hh_brian.bifurcation.cycles import ContinuationFailure, CycleBranch, follow_cycles, refine_fold
+from hh_brian.bifurcation.equilibria import (
+    EquilibriumBranch,
+    EquilibriumPoint,
+    equilibrium_branches,
+    special_points,
+)
+from hh_brian.bifurcation.field import ParameterSpec, VectorField, parameter_spec, parameter_value
+from hh_brian.bifurcation.result import BifurcationDiagram, SpecialPoint
+from hh_brian.core.errors import HHBrianInputError
+from hh_brian.models.cell import CellModel
+
+#: A diverging branch ends on a saddle-node when it is this close (fraction of the range).
+SNIC_DISTANCE = 1e-3
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Knobs of the continuation (defaults suit the built-in models).
+
+    Attributes
+    ----------
+    newton_iterations : int
+        Newton iterations allowed per cycle-continuation step.
+    max_orbits : int
+        Orbits per cycle branch, at most.
+    """
+
+    newton_iterations: int = cycles_module.NEWTON_ITERATIONS
+    max_orbits: int = cycles_module.MAX_ORBITS
+
+
+def bifurcation_diagram(
+    model: CellModel,
+    parameter: str,
+    start: object,
+    stop: object,
+    *,
+    current: object = None,
+    settings: Settings | None = None,
+) -> BifurcationDiagram:
+    """Compute the bifurcation diagram of *model* in *parameter* from *start* to *stop*.
+
+    Parameters
+    ----------
+    model : CellModel
+    parameter : str
+        ``"I_inj"`` (the injected current) or a flat model parameter (``g_K``, ``E_L``,
+        ``celsius`` ...; :attr:`CellModel.parameters`).
+    start, stop : Quantity, str or float
+        The range, with the parameter's units (``0*uA/cm**2``; a number for
+        ``celsius``), ``start < stop``.
+    current : Quantity, optional
+        Constant injected current density when *parameter* is not ``I_inj`` (default 0).
+    settings : Settings, optional
+
+    Returns
+    -------
+    BifurcationDiagram
+        With :attr:`~BifurcationDiagram.failure` set (and everything computed until
+        then kept) if a continuation did not converge.
+
+    Raises
+    ------
+    HHBrianInputError
+        For an unknown parameter, a range without units or with the wrong ones, or
+        a reversed or empty range.
+
+    Examples
+    --------
+    >>> from brian2 import cm, uA
+    >>> from hh_brian.models.library import get_model
+    >>> d = bifurcation_diagram(get_model("hh1952"), "I_inj", 0*uA/cm**2, 20*uA/cm**2)
+    >>> [(p.kind, round(p.p, 2)) for p in d.points]
+    [('fold_of_cycles', 6.26), ('fold_of_cycles', 7.84), ('fold_of_cycles', 7.92), \
+('hopf_subcritical', 9.78)]
+    """
+    spec = parameter_spec(model, parameter)
+    low = parameter_value(model, spec, start, "start")
+    high = parameter_value(model, spec, stop, "stop")
+    if not high > low:
+        raise HHBrianInputError(
+            f"range: stop {spec.quantity(high)} is not above start {spec.quantity(low)} "
+            "(reversed or empty range); give start < stop"
+        )
+    density = _current_density(model, current)
+    settings = settings or Settings()
+    started = time.perf_counter()
+    field = VectorField(model, spec, density)
+    return _compute(field, spec, low, high, settings, started)
+
+
+def _current_density(model: CellModel, current: object) -> float:
+    if current is None:
+        return 0.0
+    from brian2 import cm, uA
+
+    from hh_brian.models.currents import current_density
+
+    return float(current_density(model, current) / (uA / cm**2))
+
+
+def _compute(field, spec, low, high, settings, started) -> BifurcationDiagram:
+    failure = None
+    branches = equilibrium_branches(field, low, high)
+    eq_points = special_points(field, branches, low, high)
+    for index, branch in enumerate(branches):
+        if not (np.isclose(branch.p[-1], low) or np.isclose(branch.p[-1], high)):
+            if not _leaves_voltage_range(field, branch):
+                failure = (
+                    f"the branch of equilibria {index} stopped at {spec.name} = "
+                    f"{branch.p[-1]:.6g}, v = {branch.v[-1]:.4g} mV inside the range: the "
+                    "corrector did not converge"
+                )
+    cycle_branches: list[CycleBranch] = []
+    points = [_equilibrium_point(point) for point in eq_points]
+    hopfs = [point for point in eq_points if point.kind.startswith("hopf")]
+    reached: set[int] = set()
+    for index, hopf in enumerate(hopfs):
+        if index in reached or failure:
+            continue
+        try:
+            branch, folds, cont = follow_cycles(
+                field,
+                hopf,
+                hopfs,
+                low,
+                high,
+                newton_iterations=settings.newton_iterations,
+                max_orbits=settings.max_orbits,
+            )
+        except ContinuationFailure as exc:
+            failure = str(exc)
+            break
+        label = f"cycles_{len(cycle_branches)}"
+        cycle_branches.append(branch)
+        for _, before, after in folds:
+            row = refine_fold(cont, before, after)
+            points.append(_cycle_point("fold_of_cycles", row, label))
+        if branch.end == "hopf":
+            nearest = min(
+                (j for j in range(len(hopfs)) if j != index),
+                key=lambda j: abs(hopfs[j].p - branch.p[-1]),
+            )
+            reached.add(nearest)
+        elif branch.end == "period":
+            points.append(_diverging_end(branch, eq_points, label, high - low))
+        elif branch.end == "failed":
+            failure = branch.message
+    points.sort(key=lambda point: point.p)
+    return BifurcationDiagram(
+        model=field.model,
+        spec=spec,
+        start=low,
+        stop=high,
+        current=field.current,
+        equilibria=tuple(branches),
+        cycles=tuple(cycle_branches),
+        points=tuple(points),
+        failure=failure,
+        wall_time=time.perf_counter() - started,
+        to_modern=field.to_modern,
+    )
+
+
+def _leaves_voltage_range(field: VectorField, branch: EquilibriumBranch) -> bool:
+    grid = field.v_search_grid()
+    return bool(branch.v[-1] <= grid[0] or branch.v[-1] >= grid[-1])
+
+
+def _equilibrium_point(point: EquilibriumPoint) -> SpecialPoint:
+    return SpecialPoint(
+        kind=point.kind,
+        p=point.p,
+        v=point.v,
+        frequency_hz=point.frequency_hz,
+        period_ms=1e3 / point.frequency_hz if point.omega > 0 else float("nan"),
+        v_min=point.v,
+        v_max=point.v,
+        l1=point.l1,
+        branch=f"equilibria_{point.branch}",
+    )
+
+
+def _cycle_point(kind: str, row: tuple, branch: str) -> SpecialPoint:
+    p, period, v_min, v_max = row[:4]
+    return SpecialPoint(
+        kind=kind,
+        p=p,
+        v=v_max,
+        frequency_hz=1e3 / period,
+        period_ms=period,
+        v_min=v_min,
+        v_max=v_max,
+        l1=float("nan"),
+        branch=branch,
+    )
+
+
+def _diverging_end(
+    branch: CycleBranch, eq_points: list[EquilibriumPoint], label: str, width: float
+) -> SpecialPoint:
+    """A SNIC on the nearest saddle-node (if the branch ends on one), else a homoclinic."""
+    p_end, v_lo, v_hi = branch.p[-1], branch.v_min[-1], branch.v_max[-1]
+    nodes = [q for q in eq_points if q.kind == "saddle_node"]
+    near = [q for q in nodes if abs(q.p - p_end) < SNIC_DISTANCE * width and v_lo <= q.v <= v_hi]
+    if near:
+        node = min(near, key=lambda q: abs(q.p - p_end))
+        return SpecialPoint(
+            kind="snic",
+            p=node.p,
+            v=node.v,
+            frequency_hz=0.0,
+            period_ms=float("inf"),
+            v_min=v_lo,
+            v_max=v_hi,
+            l1=float("nan"),
+            branch=label,
+        )
+    return SpecialPoint(
+        kind="homoclinic",
+        p=p_end,
+        v=v_lo,
+        frequency_hz=1e3 / branch.period[-1],
+        period_ms=branch.period[-1],
+        v_min=v_lo,
+        v_max=v_hi,
+        l1=float("nan"),
+        branch=label,
+    )
+
+
+__all__ = ["ParameterSpec", "Settings", "bifurcation_diagram"]
