@@ -43,8 +43,10 @@ STEP_FIRST, STEP_MAX, STEP_MIN = 0.01, 0.4, 1e-5
 NEWTON_ITERATIONS = 7
 RESIDUAL_TOLERANCE = 1e-6
 STEP_TOLERANCE = 1e-7
+#: A step is refused when the tangent turns by more than arccos of this.
+MIN_TANGENT_COSINE = 0.95
 #: A branch ends when its period exceeds this (ms) or after this many orbits.
-PERIOD_LIMIT_MS = 1000.0
+PERIOD_LIMIT_MS = 200.0
 MAX_ORBITS = 400
 #: Step-size factor after a corrector that took this many Newton iterations.
 _STEP_FACTOR = {1: 2.0, 2: 1.6, 3: 1.3, 4: 1.0, 5: 0.7}
@@ -201,7 +203,10 @@ class _Continuation:
         if solved is None:
             return None
         z, jac, result, iterations = solved
-        return _Orbit(z, result, self.tangent(jac, orbit.tangent)), iterations
+        tangent = self.tangent(jac, orbit.tangent)
+        if tangent @ orbit.tangent < MIN_TANGENT_COSINE:
+            return None  # the branch turns too sharply for this step (or Newton switched)
+        return _Orbit(z, result, tangent), iterations
 
     @property
     def phase_normal(self) -> np.ndarray:

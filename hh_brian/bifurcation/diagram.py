@@ -156,8 +156,9 @@ def _compute(field, spec, low, high, settings, started) -> BifurcationDiagram:
         label = f"cycles_{len(cycle_branches)}"
         cycle_branches.append(branch)
         for _, before, after in folds:
-            row = refine_fold(cont, before, after)
-            points.append(_cycle_point("fold_of_cycles", row, label))
+            point = _cycle_point("fold_of_cycles", refine_fold(cont, before, after), label)
+            if not any(_same_fold(point, other, high - low) for other in points):
+                points.append(point)
         if branch.end == "hopf":
             nearest = min(
                 (j for j in range(len(hopfs)) if j != index),
@@ -181,6 +182,15 @@ def _compute(field, spec, low, high, settings, started) -> BifurcationDiagram:
         failure=failure,
         wall_time=time.perf_counter() - started,
         to_modern=field.to_modern,
+    )
+
+
+def _same_fold(point: SpecialPoint, other: SpecialPoint, width: float) -> bool:
+    """Two refinements of one fold (dp/ds can change sign twice in a row next to it)."""
+    return (
+        other.kind == point.kind
+        and abs(other.p - point.p) < 1e-6 * width
+        and abs(other.period_ms - point.period_ms) < 1e-3
     )
 
 
