@@ -175,6 +175,8 @@ def test_points_csv_has_the_documented_columns(squid_diagram):
     # hh1952: v is the displacement (depolarisation negative); v_modern = -65 mV - v
     assert float(hopf[7]) == pytest.approx(-65 - float(hopf[2]), abs=1e-7)
     assert float(hopf[3]) == pytest.approx(93.3, abs=0.5)
+    fold = rows[1]  # v of a fold of cycles is the cycle's peak: ~26.5 mV (modern)
+    assert fold[0] == "fold_of_cycles" and 20 < float(fold[7]) < 35
 
 
 def test_branches_csv_lists_every_computed_point(squid_diagram):
@@ -348,6 +350,10 @@ def test_class_1_onset_is_a_snic_with_the_period_diverging(spec):
     assert not d.bistable()
 
 
+#: uA/cm^2: see test_the_bistable_window_agrees_with_the_two_direction_fi_curve.
+SLOW_ONSET = 0.05
+
+
 def _fi_grid(window, step):
     low, high = window
     return np.arange(np.floor(low / step) * step - 2 * step, high + 3 * step, step)
@@ -370,5 +376,9 @@ def test_the_bistable_window_agrees_with_the_two_direction_fi_curve(name):
     unit = d.spec.unit
     onset_down = float(fi.onset_down / unit)  # lowest current still firing from firing
     onset_up = float(fi.rheobase_repetitive / unit)  # first current firing from rest
+    # Each edge of the f-I window is the first grid current beyond the bifurcation,
+    # except that a grid current within SLOW_ONSET above the subcritical Hopf point
+    # cannot leave rest during the hold (there the instability grows at ~1e-5/ms), so
+    # the up sweep may first fire one grid current later.
     assert low <= onset_down < low + step + 1e-9
-    assert high <= onset_up < high + step + 1e-9
+    assert high <= onset_up < high + step + SLOW_ONSET

@@ -21,7 +21,6 @@ import numpy as np
 from hh_brian.bifurcation import cycles as cycles_module
 from hh_brian.bifurcation.cycles import ContinuationFailure, CycleBranch, follow_cycles, refine_fold
 from hh_brian.bifurcation.equilibria import (
-    EquilibriumBranch,
     EquilibriumPoint,
     equilibrium_branches,
     special_points,
@@ -126,12 +125,14 @@ def _compute(field, spec, low, high, settings, started) -> BifurcationDiagram:
     branches = equilibrium_branches(field, low, high)
     eq_points = special_points(field, branches, low, high)
     for index, branch in enumerate(branches):
-        if not (np.isclose(branch.p[-1], low) or np.isclose(branch.p[-1], high)):
-            if not _leaves_voltage_range(field, branch):
+        for end in (0, -1):
+            p_end, v_end = branch.p[end], branch.v[end]
+            at_edge = np.isclose(p_end, low) or np.isclose(p_end, high)
+            if not at_edge and not _outside_voltage_range(field, v_end):
                 failure = (
                     f"the branch of equilibria {index} stopped at {spec.name} = "
-                    f"{branch.p[-1]:.6g}, v = {branch.v[-1]:.4g} mV inside the range: the "
-                    "corrector did not converge"
+                    f"{p_end:.6g}, v = {v_end:.4g} mV inside the range: the corrector did "
+                    "not converge"
                 )
     cycle_branches: list[CycleBranch] = []
     points = [_equilibrium_point(point) for point in eq_points]
@@ -156,7 +157,8 @@ def _compute(field, spec, low, high, settings, started) -> BifurcationDiagram:
         label = f"cycles_{len(cycle_branches)}"
         cycle_branches.append(branch)
         for _, before, after in folds:
-            point = _cycle_point("fold_of_cycles", refine_fold(cont, before, after), label)
+            row = refine_fold(cont, before, after)
+            point = _cycle_point("fold_of_cycles", row, label, field.sign)
             if not any(_same_fold(point, other, high - low) for other in points):
                 points.append(point)
         if branch.end == "hopf":
@@ -194,9 +196,9 @@ def _same_fold(point: SpecialPoint, other: SpecialPoint, width: float) -> bool:
     )
 
 
-def _leaves_voltage_range(field: VectorField, branch: EquilibriumBranch) -> bool:
+def _outside_voltage_range(field: VectorField, v: float) -> bool:
     grid = field.v_search_grid()
-    return bool(branch.v[-1] <= grid[0] or branch.v[-1] >= grid[-1])
+    return bool(v <= grid[0] or v >= grid[-1])
 
 
 def _equilibrium_point(point: EquilibriumPoint) -> SpecialPoint:
@@ -213,12 +215,13 @@ def _equilibrium_point(point: EquilibriumPoint) -> SpecialPoint:
     )
 
 
-def _cycle_point(kind: str, row: tuple, branch: str) -> SpecialPoint:
+def _cycle_point(kind: str, row: tuple, branch: str, sign: float) -> SpecialPoint:
+    """A point on a cycle branch; its ``v`` is the cycle's peak (most depolarised)."""
     p, period, v_min, v_max = row[:4]
     return SpecialPoint(
         kind=kind,
         p=p,
-        v=v_max,
+        v=v_max if sign > 0 else v_min,
         frequency_hz=1e3 / period,
         period_ms=period,
         v_min=v_min,

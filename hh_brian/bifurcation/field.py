@@ -124,8 +124,10 @@ def parameter_value(model: CellModel, spec: ParameterSpec, value: object, what: 
             problem = "has no units"
         else:
             problem = f"is {dimension_name(dims)}"
-        need = "a number (degrees Celsius)" if expected is DIMENSIONLESS else None
-        need = need or dimension_name(expected)
+        if expected is not DIMENSIONLESS:
+            need = dimension_name(expected)
+        else:
+            need = "a number" + (" (degrees Celsius)" if spec.name == "celsius" else "")
         raise HHBrianInputError(
             f"{what}: {value!r} {problem}; parameter {spec.name} needs {need}, "
             f"e.g. {_example(spec)}"

@@ -36,8 +36,8 @@ class SpecialPoint:
     p : float
         Parameter value (the parameter's display unit).
     v : float
-        mV, model's convention: the equilibrium, or a cycle's largest v (for a fold of
-        cycles), or the saddle-node's v (SNIC).
+        mV, model's convention: the equilibrium, a cycle's peak (most depolarised v,
+        for a fold of cycles), or the saddle-node's v (SNIC).
     frequency_hz : float
         Of the critical pair (Hopf), of the cycle (fold, homoclinic); 0 at a SNIC;
         NaN at a saddle-node.
@@ -230,10 +230,8 @@ class BifurcationDiagram:
             if q.kind.startswith("hopf"):
                 detail += f", {q.frequency_hz:.1f} Hz, l1 = {q.l1:.3g}"
             elif q.kind in ("fold_of_cycles", "homoclinic"):
-                detail = (
-                    f"cycle {float(self.to_modern(q.v_min)):.1f} to "
-                    f"{float(self.to_modern(q.v_max)):.1f} mV (modern), {q.frequency_hz:.1f} Hz"
-                )
+                low, high = sorted((float(self.to_modern(q.v_min)), float(self.to_modern(q.v_max))))
+                detail = f"cycle {low:.1f} to {high:.1f} mV (modern), {q.frequency_hz:.1f} Hz"
             elif q.kind == "snic":
                 detail += ", period diverges (0 Hz)"
             lines.append(f"{q.kind}: {name} = {self._value(q.p)}; {detail}")
