@@ -366,6 +366,7 @@ def test_the_bistable_window_agrees_with_the_two_direction_fi_curve(name):
 
     model = get_model(name)
     d = bifurcation_diagram(model, "I_inj", 0 * DENSITY, 30 * DENSITY)
+    assert d.failure is None, d.failure
     windows = d.bistable()
     if not windows:
         pytest.skip(f"{name}: no bistable window from 0 to 30 uA/cm^2")
