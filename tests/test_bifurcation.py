@@ -383,3 +383,19 @@ def test_the_bistable_window_agrees_with_the_two_direction_fi_curve(name):
     # the up sweep may first fire one grid current later.
     assert low <= onset_down < low + step + 1e-9
     assert high <= onset_up < high + step + SLOW_ONSET
+
+
+@pytest.mark.slow
+def test_continuation_in_e_l_matches_continuation_in_the_current():
+    # The leak adds g_L (E_L - V): at I_inj = 10 a change of E_L acts like a current of
+    # g_L dE_L, so each point in E_L sits where 10 + g_L (E_L - E_L0) equals its current.
+    model = squid("dayan_abbott")
+    e_l0, g_l = float(model.parameter("E_L") / mV), 0.3
+    d = bifurcation_diagram(model, "E_L", -70 * mV, -50 * mV, current=10 * DENSITY)
+    assert d.failure is None, d.failure
+    assert d.spec.column == "E_L_mV"
+    expected = {"fold": AUTO["dayan_abbott"]["fold"], "hopf_sub": AUTO["dayan_abbott"]["hopf_sub"]}
+    fold = d.of_kind("fold_of_cycles")[0]
+    (sub,) = d.of_kind("hopf_subcritical")
+    for point, key in ((fold, "fold"), (sub, "hopf_sub")):
+        assert point.p == pytest.approx(e_l0 + (expected[key] - 10) / g_l, abs=5e-3)

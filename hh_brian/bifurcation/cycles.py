@@ -230,10 +230,16 @@ class _Continuation:
         best = int(np.argmax(speed))
         if speed[0] >= REANCHOR_SPEED * speed[best]:
             return orbit
+        # Each new start from its own segment (integrating the whole orbit from x_0 would
+        # amplify errors by the orbit's largest multiplier).
+        n, k = self.n, self.k
+        tau = period / k
+        times = (t[best] + tau * np.arange(k)) % period
+        segment = np.minimum((times // tau).astype(int), k - 1)
         solution = solve_ivp(
-            lambda _t, y: self.field.f(y, p),
-            (0.0, t[best] + period),
-            starts[:, 0],
+            lambda _t, y: self.field.f(y.reshape(n, k), p).ravel(),
+            (0.0, tau),
+            starts.ravel(),
             method="DOP853",
             rtol=RTOL,
             atol=ATOL,
@@ -241,11 +247,19 @@ class _Continuation:
         )
         if not solution.success:
             return orbit
-        moved = solution.sol(t[best] + period * np.arange(self.k) / self.k)
+        moved = np.stack(
+            [
+                solution.sol(times[j] - segment[j] * tau).reshape(n, k)[:, segment[j]]
+                for j in range(k)
+            ],
+            axis=1,
+        )
         z = self.pack(moved, period, p)
         try:
-            _, jac, result = self.system(z, moved[:, 0], self.phase_normal)
+            residual, jac, result = self.system(z, moved[:, 0], self.phase_normal)
         except ArithmeticError:
+            return orbit
+        if np.max(np.abs(residual)) > 100 * RESIDUAL_TOLERANCE:
             return orbit
         tangent = np.linalg.svd(jac)[2][-1]
         if tangent[self.size :] @ orbit.tangent[self.size :] < 0:
