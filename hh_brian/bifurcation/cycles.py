@@ -1,20 +1,15 @@
-"""Branches of periodic orbits from Hopf points: pseudo-arclength continuation of shooting.
-
-The unknowns are ``z = (x0 / s, ln T, p / p_scale)`` (``s``: 10 mV for ``v``, 1 for the
-gates); the equations are periodicity, a Poincare phase condition through the
-previous orbit's ``x0`` (orthogonal to the flow there), and the pseudo-arclength
-condition ``tangent . (z - z_predicted) = 0`` (Keller 1977; Seydel 2010,
-doi:10.1007/978-1-4419-1740-9, sections 4.5 and 7.3).  Newton's method uses the
-monodromy matrix and ``d phi / d p`` from :func:`hh_brian.bifurcation.shooting.flow`;
-the tangent is the null vector of the Jacobian of the first ``n + 1`` equations.
-``ln T`` keeps the steps sensible when the period diverges.
+"""Branches of periodic orbits from Hopf points, their folds, SNIC and homoclinic ends.
 
 A branch starts at a Hopf point on a cycle of 0.5 mV amplitude along the critical
-eigenvector (Kuznetsov 2004, doi:10.1007/978-1-4757-3978-7, section 10.3.1) and
-ends when it leaves the parameter range, shrinks into another Hopf point, or its
-period passes :data:`PERIOD_LIMIT_MS` (a SNIC if it ends on a saddle-node of
-equilibria, else a homoclinic orbit).  A fold of cycles is where ``dp/ds`` changes
-sign; it is refined by the secant method on the arclength.
+eigenvector (Kuznetsov 2004, doi:10.1007/978-1-4757-3978-7, section 10.3.1) and is
+followed by :mod:`hh_brian.bifurcation.continuation` (multiple shooting,
+pseudo-arclength) until it leaves the parameter range, shrinks into another Hopf
+point, or its period passes :data:`PERIOD_LIMIT_MS` (a SNIC if it ends on a
+saddle-node of equilibria, else a homoclinic orbit).  A fold of cycles is where
+``dp/ds`` changes sign; it is refined by the secant method on the arclength.
+Stability comes from the Floquet multipliers (the eigenvalues of the monodromy
+matrix): stable when every one but the trivial multiplier 1 lies inside the unit
+circle.
 """
 
 from __future__ import annotations
@@ -22,38 +17,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
+from hh_brian.bifurcation.continuation import (
+    NEWTON_ITERATIONS,
+    ContinuationFailure,
+    _Continuation,
+    _Orbit,
+)
 from hh_brian.bifurcation.equilibria import EquilibriumPoint
 from hh_brian.bifurcation.field import VectorField
-from hh_brian.bifurcation.shooting import ATOL, RTOL, Flow, extremum, flow, multipliers
+from hh_brian.bifurcation.shooting import extremum, multipliers
 
-#: Amplitude (mV) of the first cycle along the critical eigenvector at a Hopf point.
-START_AMPLITUDE_MV = 0.5
-#: Shooting segments per orbit (multiple shooting).
-SEGMENTS = 8
-#: Re-anchor the phase condition when |dv/dt| at x_0 is below this fraction of its
-#: fastest speed on the orbit.
-REANCHOR_SPEED = 0.5
-#: Scales of v (mV) and of the gates in the continuation variables.
-V_SCALE_MV = 10.0
-GATE_SCALE = 0.1
-#: Arclength steps (scaled units) and the Newton corrector's limits.
+#: Arclength steps (scaled units).
 STEP_FIRST, STEP_MAX, STEP_MIN = 0.01, 0.4, 1e-5
-NEWTON_ITERATIONS = 7
-RESIDUAL_TOLERANCE = 1e-6
-STEP_TOLERANCE = 1e-7
-#: A step is refused when the tangent turns by more than arccos of this.
-MIN_TANGENT_COSINE = 0.95
 #: A branch ends when its period exceeds this (ms) or after this many orbits.
 PERIOD_LIMIT_MS = 200.0
 MAX_ORBITS = 400
 #: Step-size factor after a corrector that took this many Newton iterations.
 _STEP_FACTOR = {1: 2.0, 2: 1.6, 3: 1.3, 4: 1.0, 5: 0.7}
-
-
-class ContinuationFailure(ArithmeticError):
-    """The corrector did not converge even with the smallest step (message: where, why)."""
 
 
 @dataclass(frozen=True)
@@ -88,183 +69,6 @@ class CycleBranch:
     start: str
     end: str
     message: str
-
-
-@dataclass
-class _Orbit:
-    z: np.ndarray
-    flow: Flow
-    tangent: np.ndarray
-
-
-class _Continuation:
-    """Multiple shooting with ``K`` segments; ``z = (X / s (K n), ln T, p / p_scale)``."""
-
-    def __init__(self, field: VectorField, start: float, stop: float, iterations: int = 0) -> None:
-        self.field = field
-        self.iterations = iterations or NEWTON_ITERATIONS
-        self.n, self.k = field.n, SEGMENTS
-        self.size = self.n * self.k
-        self.range = (start, stop)
-        self.p_scale = 0.1 * (stop - start)
-        self.x_scale = np.array([V_SCALE_MV] + [GATE_SCALE] * (self.n - 1))
-
-    def unpack(self, z: np.ndarray) -> tuple[np.ndarray, float, float]:
-        """``(X (n, K), T, p)``."""
-        starts = z[: self.size].reshape(self.k, self.n).T * self.x_scale[:, None]
-        return starts, float(np.exp(z[self.size])), float(z[-1] * self.p_scale)
-
-    def pack(self, starts: np.ndarray, period: float, p: float) -> np.ndarray:
-        scaled = (starts / self.x_scale[:, None]).T.ravel()
-        return np.concatenate([scaled, [np.log(period), p / self.p_scale]])
-
-    def system(self, z: np.ndarray, anchor: np.ndarray, normal: np.ndarray):
-        """Residual and Jacobian of matching and phase (``K n + 1`` rows) at ``z``."""
-        n, k, size = self.n, self.k, self.size
-        starts, period, p = self.unpack(z)
-        tau = period / k
-        result = flow(self.field, starts, tau, p)
-        following = np.roll(starts, -1, axis=1)
-        mismatch = (result.ends - following) / self.x_scale[:, None]
-        residual = np.concatenate([mismatch.T.ravel(), [normal @ (starts[:, 0] - anchor)]])
-        jac = np.zeros((size + 1, size + 2))
-        scale = self.x_scale
-        velocity = self.field.f(result.ends, p) * tau / scale[:, None]
-        sensitivity = result.d_parameter * self.p_scale / scale[:, None]
-        for j in range(k):
-            rows = slice(j * n, (j + 1) * n)
-            jac[rows, j * n : (j + 1) * n] = result.monodromies[j] * scale[None, :] / scale[:, None]
-            nxt = (j + 1) % k
-            jac[rows, nxt * n : (nxt + 1) * n] -= np.eye(n)
-            jac[rows, size] = velocity[:, j]
-            jac[rows, size + 1] = sensitivity[:, j]
-        jac[size, :n] = normal * scale
-        return residual, jac, result
-
-    def correct(self, guess, anchor, normal, row, target, reach=1.0):
-        """Newton on the ``K n + 1`` equations plus ``row . z = target``; None on failure
-        (also when an iterate strays farther than *reach* from the guess)."""
-        z = guess.copy()
-        for iteration in range(1, self.iterations + 1):
-            try:
-                residual, jac, result = self.system(z, anchor, normal)
-            except ArithmeticError:
-                return None
-            full = np.concatenate([residual, [row @ z - target]])
-            try:
-                dz = np.linalg.solve(np.vstack([jac, row]), full)
-            except np.linalg.LinAlgError:
-                return None
-            # Converged: the residual is negligible, or z is within STEP_TOLERANCE of the
-            # solution (the residual of an unstable orbit magnifies tiny errors of x0).
-            if np.max(np.abs(full)) < RESIDUAL_TOLERANCE or np.max(np.abs(dz)) < STEP_TOLERANCE:
-                return z, jac, result, iteration
-            z = z - dz
-            if not np.all(np.isfinite(z)) or np.linalg.norm(z - guess) > reach:
-                return None
-        return None
-
-    @staticmethod
-    def tangent(jac: np.ndarray, previous: np.ndarray) -> np.ndarray:
-        t = np.linalg.svd(jac)[2][-1]
-        return t if t @ previous >= 0 else -t
-
-    def first(self, hopf: EquilibriumPoint) -> _Orbit:
-        """The first small cycle at a Hopf point, and the tangent pointing away from it."""
-        from hh_brian.bifurcation.lyapunov import hopf_vectors
-
-        omega, q, _ = hopf_vectors(self.field.jacobian(hopf.state, hopf.p))
-        q = q / q[0]  # v component 1 (mV)
-        # x(t) = x_H + eps Re(q e^{i (pi/2 + w t)}): x_0 is where v crosses its mean
-        # (fastest), so the phase plane (normal to the flow there, along Re q) is transversal.
-        phases = np.pi / 2 + 2 * np.pi * np.arange(self.k) / self.k
-        shape = np.real(q[:, None] * np.exp(1j * phases)[None, :])
-        starts = hopf.state[:, None] + START_AMPLITUDE_MV * shape
-        normal = q.real / np.linalg.norm(q.real)
-        z0 = self.pack(starts, 2 * np.pi / omega, hopf.p)
-        away = np.zeros(self.size + 2)
-        away[: self.size] = (shape / self.x_scale[:, None]).T.ravel()
-        away /= np.linalg.norm(away)
-        solved = self.correct(z0, starts[:, 0], normal, away, away @ z0)
-        if solved is None:
-            raise ContinuationFailure(
-                f"no small cycle converged next to the Hopf point at p = {hopf.p:.6g}"
-            )
-        z, jac, result, _ = solved
-        return _Orbit(z, result, self.tangent(jac, away))
-
-    def step(self, orbit: _Orbit, ds: float):
-        starts, _, _ = self.unpack(orbit.z)
-        x_ref = starts[:, 0]
-        normal = self.phase_normal
-        guess = orbit.z + ds * orbit.tangent
-        reach = max(ds, 0.05)  # farther: Newton is heading for another solution
-        solved = self.correct(guess, x_ref, normal, orbit.tangent, orbit.tangent @ guess, reach)
-        if solved is None:
-            return None
-        z, jac, result, iterations = solved
-        tangent = self.tangent(jac, orbit.tangent)
-        if tangent @ orbit.tangent < MIN_TANGENT_COSINE:
-            return None  # the branch turns too sharply for this step (or Newton switched)
-        return _Orbit(z, result, tangent), iterations
-
-    @property
-    def phase_normal(self) -> np.ndarray:
-        """The phase condition keeps ``v`` of ``x_0`` at the previous orbit's value."""
-        normal = np.zeros(self.n)
-        normal[0] = 1.0
-        return normal
-
-    def reanchor(self, orbit: _Orbit) -> _Orbit:
-        """Move ``x_0`` to where ``v`` changes fastest when it sits where ``v`` is slow.
-
-        The phase condition fixes ``v`` at ``x_0`` (a plane ``v = const``); near an
-        extremum of ``v`` that plane is nearly tangent to the orbit and the branch of
-        solutions folds back on itself.  The segments are resampled from ``x_0``'s new
-        place and the tangent recomputed there, oriented by its ``(ln T, p)`` part
-        (which does not depend on the phase).
-        """
-        starts, period, p = self.unpack(orbit.z)
-        t, path = orbit.flow.orbit
-        speed = np.abs(self.field.f(path, p)[0])
-        best = int(np.argmax(speed))
-        if speed[0] >= REANCHOR_SPEED * speed[best]:
-            return orbit
-        # Each new start from its own segment (integrating the whole orbit from x_0 would
-        # amplify errors by the orbit's largest multiplier).
-        n, k = self.n, self.k
-        tau = period / k
-        times = (t[best] + tau * np.arange(k)) % period
-        segment = np.minimum((times // tau).astype(int), k - 1)
-        solution = solve_ivp(
-            lambda _t, y: self.field.f(y.reshape(n, k), p).ravel(),
-            (0.0, tau),
-            starts.ravel(),
-            method="DOP853",
-            rtol=RTOL,
-            atol=ATOL,
-            dense_output=True,
-        )
-        if not solution.success:
-            return orbit
-        moved = np.stack(
-            [
-                solution.sol(times[j] - segment[j] * tau).reshape(n, k)[:, segment[j]]
-                for j in range(k)
-            ],
-            axis=1,
-        )
-        z = self.pack(moved, period, p)
-        try:
-            residual, jac, result = self.system(z, moved[:, 0], self.phase_normal)
-        except ArithmeticError:
-            return orbit
-        if np.max(np.abs(residual)) > 100 * RESIDUAL_TOLERANCE:
-            return orbit
-        tangent = np.linalg.svd(jac)[2][-1]
-        if tangent[self.size :] @ orbit.tangent[self.size :] < 0:
-            tangent = -tangent
-        return _Orbit(z, result, tangent)
 
 
 def _summary(cont: _Continuation, orbit: _Orbit) -> tuple:
