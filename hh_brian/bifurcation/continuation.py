@@ -39,6 +39,12 @@ RESIDUAL_TOLERANCE = 1e-6
 STEP_TOLERANCE = 1e-7
 #: A step is refused when the tangent turns by more than arccos of this.
 MIN_TANGENT_COSINE = 0.95
+#: Simulation that seeds a branch with no Hopf point in range: duration (ms), the kick
+#: from rest (mV, depolarising), the smallest oscillation (mV) and relative period spread.
+SEED_DURATION_MS = 1000.0
+SEED_KICK_MV = 30.0
+SEED_AMPLITUDE_MV = 2.0
+SEED_PERIOD_SPREAD = 0.02
 
 
 class ContinuationFailure(ArithmeticError):
@@ -147,6 +153,59 @@ class _Continuation:
             )
         z, jac, result, _ = solved
         return _Orbit(z, result, self.tangent(jac, away))
+
+    def from_simulation(self, p: float) -> _Orbit | None:
+        """A periodic orbit at *p* found by simulation, or None if the cell does not fire.
+
+        The cell starts at its most hyperpolarised equilibrium, kicked by
+        :data:`SEED_KICK_MV` towards depolarisation, and is integrated for
+        :data:`SEED_DURATION_MS`; if the second half holds a settled oscillation (three
+        or more periods agreeing to :data:`SEED_PERIOD_SPREAD`), its last period seeds
+        Newton's method at fixed ``p``.  The tangent points towards smaller ``p``.
+        """
+        from hh_brian.bifurcation.equilibria import equilibrium_potentials
+
+        field, sign = self.field, self.field.sign
+        potentials = equilibrium_potentials(field, p)
+        v_rest = min(potentials, key=lambda v: float(field.to_modern(v))) if potentials else None
+        if v_rest is None:
+            v_rest = float(field.base.v_rest_guess or -65.0)
+        state = field.equilibrium_state(v_rest, p)
+        state[0] += sign * SEED_KICK_MV
+        with np.errstate(over="ignore", invalid="ignore"):
+            solution = solve_ivp(
+                lambda _t, y: field.f(y, p),
+                (0.0, SEED_DURATION_MS),
+                state,
+                method="LSODA",
+                rtol=1e-8,
+                atol=1e-10,
+                dense_output=True,
+            )
+        if not solution.success:
+            return None
+        t = np.linspace(SEED_DURATION_MS / 2, SEED_DURATION_MS, 40001)
+        v = sign * solution.sol(t)[0]  # depolarisation up
+        if np.ptp(v) < SEED_AMPLITUDE_MV:
+            return None
+        level = 0.5 * (v.max() + v.min())
+        k = np.flatnonzero((v[:-1] < level) & (v[1:] >= level))
+        crossings = t[k] + (level - v[k]) / (v[k + 1] - v[k]) * (t[k + 1] - t[k])
+        periods = np.diff(crossings)
+        if periods.size < 3 or np.ptp(periods[-3:]) > SEED_PERIOD_SPREAD * periods[-1]:
+            return None
+        period = float(periods[-1])
+        starts = solution.sol(crossings[-2] + period * np.arange(self.k) / self.k)
+        z0 = self.pack(starts, period, p)
+        row = np.zeros(self.size + 2)
+        row[-1] = 1.0
+        solved = self.correct(z0, starts[:, 0], self.phase_normal, row, z0[-1])
+        if solved is None:
+            return None
+        z, jac, result, _ = solved
+        down = np.zeros(self.size + 2)
+        down[-1] = -1.0
+        return _Orbit(z, result, self.tangent(jac, down))
 
     def step(self, orbit: _Orbit, ds: float):
         starts, _, _ = self.unpack(orbit.z)

@@ -20,6 +20,7 @@ import numpy as np
 
 from hh_brian.bifurcation.continuation import (
     NEWTON_ITERATIONS,
+    START_AMPLITUDE_MV,
     ContinuationFailure,
     _Continuation,
     _Orbit,
@@ -128,19 +129,65 @@ def follow_cycles(
     """
     cont = _Continuation(field, start, stop, newton_iterations)
     orbit = cont.first(hopf)
-    rows = [_summary(cont, orbit)]
-    orbits = [orbit]
+    first = _summary(cont, orbit)
+    others = [h for h in hopf_points if h is not hopf]
+    rows, orbits, end, message = _walk(
+        cont, orbit, others, max_orbits, amplitude=first[3] - first[2]
+    )
+    origin = f"the Hopf point at {hopf.p:.6g}"
+    if end == "failed":
+        message = f"continuation of the cycles from {origin} failed {message}"
+    branch = _branch([first, *rows], f"hopf at {hopf.p:.6g}", end, message)
+    return branch, _folds(branch, [orbit, *orbits]), cont
+
+
+def follow_cycles_from_simulation(
+    field: VectorField,
+    p: float,
+    hopf_points: list[EquilibriumPoint],
+    start: float,
+    stop: float,
+    *,
+    newton_iterations: int = NEWTON_ITERATIONS,
+    max_orbits: int = MAX_ORBITS,
+):
+    """The branch through a cycle found by simulation at *p* (no Hopf point needed),
+    continued both ways; ordered so that it ends on its smaller-``p`` end (the onset).
+
+    Returns ``None`` if the cell does not fire at *p*, else as :func:`follow_cycles`.
+    """
+    cont = _Continuation(field, start, stop, newton_iterations)
+    seed = cont.from_simulation(p)
+    if seed is None:
+        return None
+    first = _summary(cont, seed)
+    up_seed = _Orbit(seed.z, seed.flow, -seed.tangent)
+    tiny = 2 * START_AMPLITUDE_MV  # a cycle this small has shrunk into a Hopf point
+    up_rows, up_orbits, _, _ = _walk(cont, up_seed, hopf_points, max_orbits // 2, tiny)
+    rows, orbits, end, message = _walk(cont, seed, hopf_points, max_orbits // 2, tiny)
+    if end == "failed":
+        message = f"continuation of the cycles simulated at {p:.6g} failed {message}"
+    # the up part, reversed, walks towards smaller p too: flip its tangents and dp/ds
+    up_rows = [(*row[:6], -row[6]) for row in reversed(up_rows)]
+    up_orbits = [_Orbit(o.z, o.flow, -o.tangent) for o in reversed(up_orbits)]
+    branch = _branch([*up_rows, first, *rows], f"simulation at {p:.6g}", end, message)
+    return branch, _folds(branch, [*up_orbits, seed, *orbits]), cont
+
+
+def _walk(cont: _Continuation, orbit: _Orbit, hopf_points, max_orbits: int, amplitude: float):
+    """Steps from *orbit* along its tangent until the branch ends: ``(rows, orbits, end,
+    message)``; *amplitude* > 0: end in a Hopf point when the cycle shrinks below it."""
+    start, stop = cont.range
+    rows, orbits = [], []
     ds, end, message = STEP_FIRST, "max_orbits", f"stopped after {max_orbits} orbits"
-    first_amplitude = rows[0][3] - rows[0][2]
     while len(rows) < max_orbits:
         attempt = cont.step(orbit, ds)
         if attempt is None:
             ds /= 2
             if ds < STEP_MIN:
-                p_last, period_last = rows[-1][0], rows[-1][1]
+                _, period_last, p_last = cont.unpack(orbit.z)
                 end = "failed"
                 message = (
-                    f"continuation of the cycles from the Hopf point at {hopf.p:.6g} failed "
                     f"at p = {p_last:.6g} (period {period_last:.4g} ms): Newton's method did "
                     f"not converge even with an arclength step of {STEP_MIN:g}"
                 )
@@ -159,14 +206,16 @@ def follow_cycles(
         if period > PERIOD_LIMIT_MS:
             end, message = "period", f"period {period:.4g} ms at p = {p:.6g}: diverging"
             break
-        if len(rows) > 3 and v_max - v_min < first_amplitude:
-            others = [h for h in hopf_points if h is not hopf]
-            if others:
-                nearest = min(others, key=lambda h: abs(h.p - p))
-                end, message = "hopf", f"shrinks into the Hopf point at {nearest.p:.6g}"
-                break
+        if amplitude > 0 and len(rows) > 3 and v_max - v_min < amplitude and hopf_points:
+            nearest = min(hopf_points, key=lambda h: abs(h.p - p))
+            end, message = "hopf", f"shrinks into the Hopf point at {nearest.p:.6g}"
+            break
+    return rows, orbits, end, message
+
+
+def _branch(rows: list, start: str, end: str, message: str) -> CycleBranch:
     arrays = list(zip(*rows, strict=True))
-    branch = CycleBranch(
+    return CycleBranch(
         p=np.array(arrays[0]),
         period=np.array(arrays[1]),
         v_min=np.array(arrays[2]),
@@ -174,16 +223,18 @@ def follow_cycles(
         multipliers=np.array(arrays[4]),
         stable=np.array(arrays[5]),
         d_p=np.array(arrays[6]),
-        start=f"hopf at {hopf.p:.6g}",
+        start=start,
         end=end,
         message=message,
     )
-    folds = [
+
+
+def _folds(branch: CycleBranch, orbits: list[_Orbit]) -> list[tuple[float, _Orbit, _Orbit]]:
+    return [
         (branch.p[k], orbits[k], orbits[k + 1])
         for k in range(len(orbits) - 1)
         if np.signbit(branch.d_p[k]) != np.signbit(branch.d_p[k + 1])
     ]
-    return branch, folds, cont
 
 
 def refine_fold(cont: _Continuation, before: _Orbit, after: _Orbit) -> tuple:
@@ -208,4 +259,10 @@ def refine_fold(cont: _Continuation, before: _Orbit, after: _Orbit) -> tuple:
     return _summary(cont, best)
 
 
-__all__ = ["CycleBranch", "ContinuationFailure", "follow_cycles", "refine_fold"]
+__all__ = [
+    "CycleBranch",
+    "ContinuationFailure",
+    "follow_cycles",
+    "follow_cycles_from_simulation",
+    "refine_fold",
+]

@@ -19,7 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from hh_brian.bifurcation import cycles as cycles_module
-from hh_brian.bifurcation.cycles import ContinuationFailure, CycleBranch, follow_cycles, refine_fold
+from hh_brian.bifurcation.cycles import (
+    ContinuationFailure,
+    CycleBranch,
+    follow_cycles,
+    follow_cycles_from_simulation,
+    refine_fold,
+)
 from hh_brian.bifurcation.equilibria import (
     EquilibriumPoint,
     equilibrium_branches,
@@ -30,7 +36,7 @@ from hh_brian.bifurcation.result import BifurcationDiagram, SpecialPoint
 from hh_brian.core.errors import HHBrianInputError
 from hh_brian.models.cell import CellModel
 
-#: A diverging branch ends on a saddle-node when it is this close (fraction of the range).
+#: Slack (fraction of the range) when matching a diverging branch's end to a saddle-node.
 SNIC_DISTANCE = 1e-3
 
 
@@ -138,22 +144,30 @@ def _compute(field, spec, low, high, settings, started) -> BifurcationDiagram:
     points = [_equilibrium_point(point) for point in eq_points]
     hopfs = [point for point in eq_points if point.kind.startswith("hopf")]
     reached: set[int] = set()
+    options = {"newton_iterations": settings.newton_iterations, "max_orbits": settings.max_orbits}
+    runs = []
     for index, hopf in enumerate(hopfs):
         if index in reached or failure:
             continue
         try:
-            branch, folds, cont = follow_cycles(
-                field,
-                hopf,
-                hopfs,
-                low,
-                high,
-                newton_iterations=settings.newton_iterations,
-                max_orbits=settings.max_orbits,
-            )
+            run = follow_cycles(field, hopf, hopfs, low, high, **options)
         except ContinuationFailure as exc:
             failure = str(exc)
             break
+        runs.append(run)
+        if run[0].end == "hopf":
+            nearest = min(
+                (j for j in range(len(hopfs)) if j != index),
+                key=lambda j: abs(hopfs[j].p - run[0].p[-1]),
+            )
+            reached.add(nearest)
+    # Firing at the top of the range on no branch from a Hopf point (a SNIC onset whose
+    # Hopf point lies beyond the range, a cell with no stable rest): seed by simulation.
+    if not failure and not any(run[0].p.max() >= high - 1e-9 * (high - low) for run in runs):
+        run = follow_cycles_from_simulation(field, high, hopfs, low, high, **options)
+        if run is not None:
+            runs.append(run)
+    for branch, folds, cont in runs:
         label = f"cycles_{len(cycle_branches)}"
         cycle_branches.append(branch)
         for _, before, after in folds:
@@ -161,15 +175,9 @@ def _compute(field, spec, low, high, settings, started) -> BifurcationDiagram:
             point = _cycle_point("fold_of_cycles", row, label, field.sign)
             if not any(_same_fold(point, other, high - low) for other in points):
                 points.append(point)
-        if branch.end == "hopf":
-            nearest = min(
-                (j for j in range(len(hopfs)) if j != index),
-                key=lambda j: abs(hopfs[j].p - branch.p[-1]),
-            )
-            reached.add(nearest)
-        elif branch.end == "period":
+        if branch.end == "period":
             points.append(_diverging_end(branch, eq_points, label, high - low))
-        elif branch.end == "failed":
+        elif branch.end == "failed" and not failure:
             failure = branch.message
     points.sort(key=lambda point: point.p)
     return BifurcationDiagram(
@@ -234,10 +242,21 @@ def _cycle_point(kind: str, row: tuple, branch: str, sign: float) -> SpecialPoin
 def _diverging_end(
     branch: CycleBranch, eq_points: list[EquilibriumPoint], label: str, width: float
 ) -> SpecialPoint:
-    """A SNIC on the nearest saddle-node (if the branch ends on one), else a homoclinic."""
+    """A SNIC on a saddle-node the period diverges towards, else a homoclinic orbit.
+
+    Near a SNIC the period follows ``T = pi / sqrt(c (p - p_SN))`` (Strogatz, Nonlinear
+    Dynamics and Chaos, section 4.3; Izhikevich 2007, section 6.1.2), so ``1/T^2`` is
+    linear in ``p`` and vanishes at the saddle-node; near a homoclinic orbit to a saddle
+    ``T`` grows only like ``-log(p - p_H)``.  The last orbits' ``1/T^2`` is extrapolated
+    to zero: the branch ends in a SNIC if that lands on a saddle-node (within a fifth of
+    the remaining distance) whose potential the last cycle passes.
+    """
     p_end, v_lo, v_hi = branch.p[-1], branch.v_min[-1], branch.v_max[-1]
-    nodes = [q for q in eq_points if q.kind == "saddle_node"]
-    near = [q for q in nodes if abs(q.p - p_end) < SNIC_DISTANCE * width and v_lo <= q.v <= v_hi]
+    last = slice(-min(5, len(branch.p)), None)
+    slope, intercept = np.polyfit(branch.p[last], branch.period[last] ** -2.0, 1)
+    onset = -intercept / slope if slope else np.nan
+    nodes = [q for q in eq_points if q.kind == "saddle_node" and v_lo <= q.v <= v_hi]
+    near = [q for q in nodes if abs(onset - q.p) <= 0.2 * abs(p_end - q.p) + SNIC_DISTANCE * width]
     if near:
         node = min(near, key=lambda q: abs(q.p - p_end))
         return SpecialPoint(

@@ -165,6 +165,11 @@ def _seeds(field: VectorField, p: float) -> list[float]:
     return sorted(found)
 
 
+def equilibrium_potentials(field: VectorField, p: float) -> list[float]:
+    """Every equilibrium potential (mV, model's convention) at parameter value *p*."""
+    return _seeds(field, p)
+
+
 def _trace(plane: _Plane, v0: float, p0: float, direction: float) -> np.ndarray:
     """Points ``(v, p)`` of one branch from a seed, until it leaves the range."""
     v_lo, v_hi = plane.field.v_search_grid()[[0, -1]]
@@ -307,5 +312,6 @@ __all__ = [
     "EquilibriumBranch",
     "EquilibriumPoint",
     "equilibrium_branches",
+    "equilibrium_potentials",
     "special_points",
 ]

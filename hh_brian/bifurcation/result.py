@@ -235,6 +235,10 @@ class BifurcationDiagram:
             elif q.kind == "snic":
                 detail += ", period diverges (0 Hz)"
             lines.append(f"{q.kind}: {name} = {self._value(q.p)}; {detail}")
+        for index, branch in enumerate(self.cycles):
+            lines.append(
+                f"cycles_{index}: {len(branch.p)} orbits from the {branch.start}; {branch.message}"
+            )
         windows = self.bistable()
         if windows:
             shown = ", ".join(f"{self._value(a)} to {self._value(b)}" for a, b in windows)
