@@ -37,6 +37,7 @@ COMMAND_ORDER: tuple[str, ...] = (
     "demo",
     "validate",
     "fi",
+    "bifurcation",
     "gating",
     "network",
     "compare",
@@ -52,6 +53,7 @@ def load_commands() -> dict:
     """Import every command module (each registers itself); return the registry."""
     from hh_brian.cli.commands import (  # noqa: F401  (imported to register)
         basic,
+        bifurcation,
         compare,
         compare_simulators,
         conformance,
