@@ -59,6 +59,7 @@ from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError, close
 from hh_brian.core.text import current_label
 from hh_brian.engines.reference_bridge import reference_solution
 from hh_brian.engines.registry import engine_names, get_engine, is_available
+from hh_brian.engines.simulators import install_hint
 from hh_brian.models.drive import make_drive
 from hh_brian.models.presets import Preset
 from hh_brian.models.stimulus_base import Stimulus
@@ -66,7 +67,6 @@ from hh_brian.models.stimulus_base import Stimulus
 SIMULATOR_NAMES = engine_names()
 #: Method used for hh-brian's own engines (Brian2's recommended HH scheme).
 OWN_METHOD = "exponential_euler"
-INSTALL = "pip install 'hh-brian[simulators]'"
 
 
 @dataclass
@@ -116,8 +116,8 @@ def check_simulators(names: Sequence[str]) -> None:
             )
         if not is_available(name):
             raise HHBrianInputError(
-                f"simulators: {name} is not installed; install it with `{INSTALL}` "
-                f"(or `{get_engine(name).install_hint}`), or leave it out"
+                f"simulators: {name} is not installed; install it with "
+                f"`{install_hint(name)}` (or `{get_engine(name).install_hint}`), or leave it out"
             )
     repeated = [name for name in dict.fromkeys(names) if names.count(name) > 1]
     if repeated:
