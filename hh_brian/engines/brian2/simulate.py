@@ -27,10 +27,13 @@ from brian2 import (
     Synapses,
     TimedArray,
     ms,
+    second,
 )
 
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError, blow_up_advice
+from hh_brian.core.progress import Progress, report, run_reporter
 from hh_brian.core.timegrid import check_time_step
+from hh_brian.engines.brian2.compile_notice import GENERATING, announcing_compilation
 from hh_brian.engines.brian2.fastpath import fast_enabled, runtime_codeobj_class
 from hh_brian.engines.brian2.recording import record_indices, record_step, recorded_variables
 from hh_brian.engines.brian2.settings import brian2_settings, check_completed
@@ -65,6 +68,8 @@ TARGETS = ("cython", "numpy")
 GATE_SLACK = 1e-9
 #: How often the state is checked during a run (a blown-up run is stopped there).
 GUARD_INTERVAL = 1 * ms
+#: Wall time between progress reports of a run (when progress is asked for).
+REPORT_PERIOD = 0.2 * second
 
 
 class BlowUpGuard:
@@ -115,6 +120,7 @@ def simulate(
     synapses: Sequence[SpikeInput] = (),
     record_dt: Quantity | None = None,
     variables: Sequence[str] | None = None,
+    progress: Progress = None,
 ) -> SimulationResult:
     """Integrate *preset* with Brian2's runtime device.
 
@@ -163,6 +169,9 @@ def simulate(
         Synaptic input from given spike times onto every neuron
         (:mod:`hh_brian.render.spike_inputs`: each spike raises the conductance
         at its arrival time, which must lie on the grid).
+    progress : callable, optional
+        Receives :class:`~hh_brian.core.progress.Step` reports: code generation, Cython
+        compilation (a model's first run only) and the simulated time.
 
     Returns
     -------
@@ -257,9 +266,17 @@ def simulate(
         if check:  # stop at the first sign of a blow-up instead of integrating NaN to the end
             guard = BlowUpGuard(group, network, gates)
             network.add(NetworkOperation(guard.check, dt=max(GUARD_INTERVAL, dt), when="end"))
+        task, total_ms = f"simulate {preset.name}", float(n_steps * dt / ms)
+        report(progress, task, 0, total_ms, note=GENERATING)
         started = time.perf_counter()
         try:
-            network.run(n_steps * dt, namespace=namespace)
+            with announcing_compilation(progress, task, total_ms):
+                network.run(
+                    n_steps * dt,
+                    namespace=namespace,
+                    report=run_reporter(progress, task, total_ms),
+                    report_period=REPORT_PERIOD,
+                )
         except BrianObjectException as exc:
             if not isinstance(exc.__cause__ or exc.__context__, ArithmeticError):
                 raise
