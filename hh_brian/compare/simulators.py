@@ -56,6 +56,7 @@ from hh_brian.compare.simulator_rows import (
     empty_row,
 )
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError, closest_names
+from hh_brian.core.progress import Progress, counting, report
 from hh_brian.core.text import current_label
 from hh_brian.engines.reference_bridge import reference_solution
 from hh_brian.engines.registry import engine_names, get_engine, is_available
@@ -316,6 +317,7 @@ def compare_simulators(
     current: Quantity | Stimulus | Sequence[Stimulus],
     duration: Quantity = 100 * ms,
     approximate: bool = True,
+    progress: Progress = None,
 ) -> SimulatorComparison:
     """Run *preset* in each simulator at *dt* and *fine_dt* and score it against gold.
 
@@ -337,6 +339,8 @@ def compare_simulators(
     approximate : bool
         Where a simulator cannot express the preset, also run its closest model
         (status ``"approximate"``).
+    progress : callable, optional
+        Receives a :class:`~hh_brian.core.progress.Step` before each run.
 
     Returns
     -------
@@ -355,6 +359,7 @@ def compare_simulators(
     elif not isinstance(current, Quantity):
         current = tuple(current)
     check_current(preset, current, simulators=simulators, dt=dt, duration=duration)
+    report(progress, "comparing simulators", note="gold solution")
     gold = _gold(preset, current, duration, dt, fine_dt)
     comparison = SimulatorComparison(
         preset=preset,
@@ -365,12 +370,12 @@ def compare_simulators(
         gold=gold,
         gold_v_mV=_modern_mV(preset, gold.v_mV),
     )
-    for name in simulators:
-        for step in (dt, fine_dt):
-            if get_engine(name).package is None:  # hh-brian's own engines
-                comparison.rows.append(_own_engine_row(comparison, name, step))
-            else:
-                comparison.rows.extend(_external_rows(comparison, name, step, approximate))
+    runs = [(name, step) for name in simulators for step in (dt, fine_dt)]
+    for name, step in counting(progress, "comparing simulators", runs):
+        if get_engine(name).package is None:  # hh-brian's own engines
+            comparison.rows.append(_own_engine_row(comparison, name, step))
+        else:
+            comparison.rows.extend(_external_rows(comparison, name, step, approximate))
     return comparison
 
 

@@ -19,12 +19,14 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from hh_brian.core.progress import Progress, report
+from hh_brian.core.progress import Progress, report, run_reporter
 
 #: The note shown while Brian2 compiles.
 COMPILING = "compiling with Cython (once per model: later runs reuse Brian2's cache)"
 #: The note shown while Brian2 generates code (before it knows whether it must compile).
 GENERATING = "generating code"
+#: Wall-clock seconds between progress reports of a run.
+REPORT_PERIOD_S = 0.2
 
 
 @contextmanager
@@ -64,4 +66,23 @@ def announcing_compilation(
             del manager._load_module
 
 
-__all__ = ["COMPILING", "GENERATING", "announcing_compilation"]
+def run_reporting(network, duration, progress: Progress, task: str, **run_options) -> None:
+    """``network.run(duration, **run_options)``, reporting code generation, compilation
+    and the simulated time to *progress* (runtime device; nothing extra without it)."""
+    if progress is None:
+        network.run(duration, **run_options)
+        return
+    from brian2 import ms, second
+
+    total_ms = float(duration / ms)
+    report(progress, task, 0, total_ms, note=GENERATING)
+    with announcing_compilation(progress, task, total_ms):
+        network.run(
+            duration,
+            report=run_reporter(progress, task, total_ms),
+            report_period=REPORT_PERIOD_S * second,
+            **run_options,
+        )
+
+
+__all__ = ["COMPILING", "GENERATING", "announcing_compilation", "run_reporting"]

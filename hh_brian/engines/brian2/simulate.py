@@ -27,14 +27,14 @@ from brian2 import (
     Synapses,
     TimedArray,
     ms,
-    second,
 )
 
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError, blow_up_advice
-from hh_brian.core.progress import Progress, report, run_reporter
+from hh_brian.core.progress import Progress
 from hh_brian.core.timegrid import check_time_step
-from hh_brian.engines.brian2.compile_notice import GENERATING, announcing_compilation
+from hh_brian.engines.brian2.compile_notice import run_reporting
 from hh_brian.engines.brian2.fastpath import fast_enabled, runtime_codeobj_class
+from hh_brian.engines.brian2.names import BRIAN2_METHODS, TARGETS
 from hh_brian.engines.brian2.recording import record_indices, record_step, recorded_variables
 from hh_brian.engines.brian2.settings import brian2_settings, check_completed
 from hh_brian.engines.brian2.spikes import (
@@ -60,16 +60,10 @@ from hh_brian.render.brian2 import (
 )
 from hh_brian.render.spike_inputs import RenderedSpikeInputs, render_spike_inputs
 
-#: Integration methods hh-brian passes to Brian2 (each is always explicit).
-BRIAN2_METHODS = ("exponential_euler", "rk4", "euler")
-#: Brian2 code-generation targets for the runtime device.
-TARGETS = ("cython", "numpy")
 #: Gates may leave [0, 1] by this much (round-off) before a run counts as blown up.
 GATE_SLACK = 1e-9
 #: How often the state is checked during a run (a blown-up run is stopped there).
 GUARD_INTERVAL = 1 * ms
-#: Wall time between progress reports of a run (when progress is asked for).
-REPORT_PERIOD = 0.2 * second
 
 
 class BlowUpGuard:
@@ -266,17 +260,10 @@ def simulate(
         if check:  # stop at the first sign of a blow-up instead of integrating NaN to the end
             guard = BlowUpGuard(group, network, gates)
             network.add(NetworkOperation(guard.check, dt=max(GUARD_INTERVAL, dt), when="end"))
-        task, total_ms = f"simulate {preset.name}", float(n_steps * dt / ms)
-        report(progress, task, 0, total_ms, note=GENERATING)
         started = time.perf_counter()
         try:
-            with announcing_compilation(progress, task, total_ms):
-                network.run(
-                    n_steps * dt,
-                    namespace=namespace,
-                    report=run_reporter(progress, task, total_ms),
-                    report_period=REPORT_PERIOD,
-                )
+            task = f"simulate {preset.name}"
+            run_reporting(network, n_steps * dt, progress, task, namespace=namespace)
         except BrianObjectException as exc:
             if not isinstance(exc.__cause__ or exc.__context__, ArithmeticError):
                 raise
