@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable
 from pathlib import Path
 
+from hh_brian.cli.progress import set_summary
 from hh_brian.cli.registry import EXIT_OK, register
 from hh_brian.core.errors import HHBrianInputError
 from hh_brian.core.output import probe_writable, write_text_atomic
+from hh_brian.core.progress import Progress, report
 
 NAME = "demo"
 STEPS = 4
@@ -34,12 +35,18 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    run_demo(args.out, fast=args.fast)
+    folder = run_demo(args.out, fast=args.fast, progress=args.progress)
+    set_summary(args, f"wrote {folder}/ (3 figures, 2 tables, summary.md)")
     return EXIT_OK
 
 
-def prepare_folder(out: str | None) -> Path:
-    """A fresh output folder: *out* if new or empty, else a timestamped new one."""
+def check(args: argparse.Namespace) -> None:
+    """The output folder, before Brian2 loads (nothing is created yet)."""
+    checked_folder(args.out)
+
+
+def checked_folder(out: str | None) -> Path:
+    """*out* (or a timestamped name) if it is new or an empty folder in an existing one."""
     if out is None:
         folder = Path(f"hh-brian-demo-{time.strftime('%Y%m%d-%H%M%S')}")
     else:
@@ -57,6 +64,12 @@ def prepare_folder(out: str | None) -> Path:
         raise HHBrianInputError(
             f"--out: parent folder {str(folder.parent)!r} does not exist; create it first"
         )
+    return folder
+
+
+def prepare_folder(out: str | None) -> Path:
+    """A fresh output folder: *out* if new or empty, else a timestamped new one."""
+    folder = checked_folder(out)
     try:
         folder.mkdir(exist_ok=True)
     except OSError as exc:
@@ -68,9 +81,7 @@ def prepare_folder(out: str | None) -> Path:
     return folder
 
 
-def run_demo(
-    out: str | None = None, *, fast: bool = False, progress: Callable[[str], None] = print
-) -> Path:
+def run_demo(out: str | None = None, *, fast: bool = False, progress: Progress = None) -> Path:
     """Run the demo and return the folder it wrote.
 
     Parameters
@@ -79,8 +90,9 @@ def run_demo(
         Output folder (must not exist or be empty); default a timestamped one.
     fast : bool
         Shorter protocols (for tests): 200 ms lecture run, coarse f-I grid.
-    progress : callable
-        Receives one line per stage.
+    progress : callable, optional
+        Receives :class:`~hh_brian.core.progress.Step` reports: one task per stage, and
+        the runs' own progress.
     """
     from hh_brian.analysis.fi_curve import fi_curve
     from hh_brian.analysis.gating import compare, write_csv
@@ -98,37 +110,41 @@ def run_demo(
 
     duration = 200 * ms if fast else 1000 * ms
 
-    progress(
-        f"[1/{STEPS}] lecture 7 protocol ({float(duration / ms):g} ms, dt = 0.1 ms): "
-        "Brian2 and the NumPy reference"
-    )
+    def stage(k: int, text: str) -> None:
+        report(progress, "demo", k, STEPS, note=text, finished=k == STEPS)
+
+    stage(0, f"lecture 7 protocol ({float(duration / ms):g} ms): Brian2 and the NumPy reference")
     lecture = run_lecture_protocol(
         brian2_methods=("exponential_euler", "rk4"),
         reference_methods=("exponential_euler", "rk4"),
         duration=duration,
-        progress=lambda message: progress(f"      {message}"),
+        progress=progress,
     )
     plot_lecture(lecture, folder / "lecture_protocol.png")
 
-    progress(f"[2/{STEPS}] gating curves: squid axon vs cortical pyramidal cell")
+    stage(1, "gating curves: squid axon vs cortical pyramidal cell")
     curves = compare([get_preset("dayan_abbott"), get_preset("pyramidal")])
     plot_gating(curves, folder / "gating.png")
     write_csv(curves, str(folder / "gating.csv"))
 
-    progress(f"[3/{STEPS}] f-I curve of the squid axon, up and down sweeps (one NeuronGroup)")
+    stage(2, "f-I curve of the squid axon, up and down sweeps (one NeuronGroup)")
     step = 1.0 if fast else 0.25
     currents = np.arange(2.0, 12.0 + step / 2, step) * uA / cm**2
     fi = fi_curve(
-        get_preset("dayan_abbott"), currents, duration=(200 if fast else 400) * ms, dt=0.01 * ms
+        get_preset("dayan_abbott"),
+        currents,
+        duration=(200 if fast else 400) * ms,
+        dt=0.01 * ms,
+        progress=progress,
     )
     plot_fi(fi, folder / "fi.png")
     fi.write_csv(folder / "fi.csv")
 
-    progress(f"[4/{STEPS}] summary")
+    stage(3, "summary")
     summary = summary_text(lecture, fi, elapsed=time.perf_counter() - started)
     write_text_atomic(folder / "summary.md", summary)
-    progress(f"done in {time.perf_counter() - started:.1f} s: {folder}/summary.md")
+    stage(STEPS, "done")
     return folder
 
 
-register(NAME, add_parser, run)
+register(NAME, add_parser, run, check)
