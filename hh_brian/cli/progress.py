@@ -46,15 +46,18 @@ def summary_line(args: argparse.Namespace, elapsed_s: float) -> str:
     return f"hh-brian {command_label(args)}: {text} in {elapsed_s:.1f} s"
 
 
-def wants_display(args: argparse.Namespace, stream=None) -> bool:
-    """A progress display only on a terminal, and not with ``--quiet``."""
-    stream = sys.stderr if stream is None else stream
-    if getattr(args, "quiet", False):
-        return False
+def _isatty(stream) -> bool:
     try:
         return bool(stream.isatty())
     except (AttributeError, ValueError):  # a closed or replaced stream
         return False
+
+
+def wants_display(args: argparse.Namespace, stream=None) -> bool:
+    """A progress display only on a terminal, and not with ``--quiet``."""
+    if getattr(args, "quiet", False):
+        return False
+    return _isatty(sys.stderr if stream is None else stream)
 
 
 class ProgressDisplay:
@@ -79,6 +82,10 @@ class ProgressDisplay:
             TimeElapsedColumn(),
             console=Console(stderr=True),
             transient=True,
+            # Lines printed while the display shows go above it -- but stdout only when it
+            # is a terminal too: piped results must stay on stdout.
+            redirect_stdout=_isatty(sys.stdout),
+            redirect_stderr=True,
         )
         self._tasks: dict[str, object] = {}
         self._lock = threading.Lock()
