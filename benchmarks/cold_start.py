@@ -1,4 +1,11 @@
-"""Cold start: time to the first result of hh-brian's Brian2 paths (GitHub issue 8).
+"""Cold start: time to the first result of hh-brian's Brian2 paths (GitHub issues 8, 20).
+
+Three parts (``--parts``, default ``cli,library``):
+
+* ``cli`` (issue 20): whole-process medians of the ``hh-brian`` command, round-robin
+  against ``python -c "import brian2"`` (:mod:`cli_latency`);
+* ``demo``: the README's main job, ``hh-brian demo``, cold and warm (several minutes);
+* ``library`` (issue 8), the scenarios below.
 
 Each scenario runs in a fresh Python process (``--worker``), so imports and
 Brian2's in-memory caches start empty:
@@ -24,6 +31,7 @@ the project) and ``run_s`` (running the binary and loading the results).
 Usage::
 
     python benchmarks/cold_start.py --json benchmarks/results/cold_start.json
+    python benchmarks/cold_start.py --parts cli,demo,library --rounds 7 --json ...
 """
 
 from __future__ import annotations
@@ -121,16 +129,29 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--json", help="output JSON file (a .md table is written beside it)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--parts", default="cli,library", help="cli, demo, library (comma list)")
+    ap.add_argument("--rounds", type=int, default=7, help="round-robin rounds of the cli part")
     args = ap.parse_args(argv)
     if args.worker:
         print(json.dumps(worker(json.loads(args.worker))))
         return 0
     if not args.json:
         ap.error("--json is required")
+    parts = {p.strip() for p in args.parts.split(",") if p.strip()}
     records = []
+    results: dict = {}
     scratch = Path(tempfile.mkdtemp(prefix="hh_cold_"))
     try:
-        for fast in (True, False):
+        if "cli" in parts:
+            from cli_latency import cli_latency
+
+            results["cli"] = cli_latency(args.rounds, scratch / "cli")
+            print(json.dumps(results["cli"]["median_s"]), file=sys.stderr, flush=True)
+        if "demo" in parts:
+            from cli_latency import demo_times
+
+            results["demo"] = demo_times(scratch / "demo")
+        for fast in (True, False) if "library" in parts else ():
             cache = scratch / f"cython_cache_{'fast' if fast else 'stock'}"
             for state in ("cold", "warm"):
                 spec = {"kind": "cython", "fast": fast, "cache_dir": str(cache)}
@@ -138,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
                 records.append(rec)
                 print(json.dumps(rec), file=sys.stderr, flush=True)
         folder = scratch / "standalone"
-        for state in ("cold", "warm"):
+        for state in ("cold", "warm") if "library" in parts else ():
             spec = {"kind": "standalone", "folder": str(folder)}
             rec = {"target": "cpp_standalone", "fast": True, "cache": state, **run_worker(spec)}
             records.append(rec)
@@ -152,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     path = Path(args.json)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"meta": meta, "records": records}, indent=1) + "\n")
+    path.write_text(json.dumps({"meta": meta, "records": records, **results}, indent=1) + "\n")
     cols = ("import_s", "first_s", "second_s", "third_s", "codegen_s", "build_s", "run_s")
     lines = [
         "# Cold start (seconds; each row a fresh process)",
@@ -165,6 +186,21 @@ def main(argv: list[str] | None = None) -> int:
     for r in records:
         cells = [f"{r[c]:.2f}" if c in r else "-" for c in cols]
         lines.append(f"| {r['target']} | {r['fast']} | {r['cache']} | " + " | ".join(cells) + " |")
+    if "cli" in results:
+        from cli_latency import cli_markdown
+
+        lines += ["", *cli_markdown(results["cli"])]
+    if "demo" in results:
+        demo = results["demo"]
+        lines += [
+            "",
+            "## hh-brian demo (the README's main job), whole process",
+            "",
+            f"cold (empty Cython and hh-brian caches): {demo['cold_s'][0]:.1f} s; warm: "
+            + ", ".join(f"{x:.1f} s" for x in demo["warm_s"])
+            + f"; {demo['compiled_modules']} modules compiled; load average before "
+            f"{demo['load_average_before']}, after {demo['load_average_after']}.",
+        ]
     path.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0

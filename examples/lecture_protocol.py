@@ -22,7 +22,15 @@ args = parser.parse_args()
 # The lecture's integrators (euler_step, runge_kutta, euler_step_ABi, euler_step_exp)
 # are the reference engine's euler, rk4, exponential_euler and exponential_euler_tau.
 print("lecture integrator -> reference scheme:", LECTURE_INTEGRATORS)
-run = run_lecture_protocol(duration=(200 if args.fast else 1000) * ms, progress=print)
+
+
+def show(step):
+    """Print one line per run (progress steps: hh_brian.core.progress)."""
+    if step.task == "lecture protocol" and not step.finished:
+        print(step.note)
+
+
+run = run_lecture_protocol(duration=(200 if args.fast else 1000) * ms, progress=show)
 
 for row in run.table_rows():
     print(

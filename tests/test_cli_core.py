@@ -365,7 +365,7 @@ def test_validate_exits_1_when_a_check_fails(monkeypatch, capsys):
 def test_validate_exits_1_when_only_the_spike_timing_fails(monkeypatch, capsys):
     import hh_brian.compare.crossval as crossval
 
-    def cross_validate(preset, *, current, duration, dt, methods, orders):
+    def cross_validate(preset, *, current, duration, dt, methods, orders, progress=None):
         current = crossval.default_current(preset)
         result = crossval.CrossValidation(preset, current, duration, dt, amplification=1.0)
         result.agreements.append(crossval.compare_method(preset, current, duration, dt, "rk4", 1e3))

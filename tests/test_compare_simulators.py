@@ -292,5 +292,5 @@ def test_simulator_not_installed_says_how_to_install(tmp_path, capsys, monkeypat
     code, _, err = _run(
         capsys, "compare-simulators", "dayan_abbott", "--simulators", "moose", "--out", str(out)
     )
-    assert code == 2 and "pip install 'hh-brian[simulators]'" in err
+    assert code == 2 and "pip install 'hh-brian[moose]'" in err
     assert list(tmp_path.iterdir()) == []

@@ -76,6 +76,8 @@ from hh_brian.analysis.fi_result import FICurve
 from hh_brian.analysis.firing_state import FIRING_STATE_FIELDS, FiringState, classify
 from hh_brian.core.defaults import DEFAULT_METHOD
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError
+from hh_brian.core.progress import Progress
+from hh_brian.engines.brian2.compile_notice import run_reporting
 from hh_brian.engines.brian2.fastpath import runtime_codeobj_class
 from hh_brian.engines.brian2.settings import brian2_settings, check_completed
 from hh_brian.engines.brian2.simulate import (
@@ -120,6 +122,7 @@ def fi_curve(
     prime_current: Quantity | None = None,
     target: str = "cython",
     min_rate: Quantity = MIN_RATE,
+    progress: Progress = None,
 ) -> FICurve:
     """Measure the f-I curve of *preset* in both sweep directions.
 
@@ -148,6 +151,8 @@ def fi_curve(
     min_rate : Quantity
         Slowest rate the measurement must resolve; a *duration* too short for
         it is refused.  Slower firing reads 0 Hz.
+    progress : callable, optional
+        Receives :class:`~hh_brian.core.progress.Step` reports of both run phases.
 
     Returns
     -------
@@ -211,9 +216,12 @@ def fi_curve(
         trace.active = False
         network = Network(group, spikes, trace)
         started = time.perf_counter()
-        network.run(before_window, namespace=namespace)
+        task = f"f-I sweep, {3 * n} neurons"
+        run_reporting(network, before_window, progress, f"{task}: settling", namespace=namespace)
         trace.active = True
-        network.run(total - before_window, namespace=namespace)
+        run_reporting(
+            network, total - before_window, progress, f"{task}: measuring", namespace=namespace
+        )
         wall = time.perf_counter() - started
         check_completed(network, total, "the f-I sweep")
     final = {name: np.asarray(getattr(group, name)[:]) for name in preset.state_variables}

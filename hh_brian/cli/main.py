@@ -8,6 +8,12 @@ line on stderr, never a traceback.
 The subcommands live in :mod:`hh_brian.cli.commands`, one module each, and register
 themselves in :mod:`hh_brian.cli.registry`; this module only builds the parser from
 the registry and dispatches.
+
+Answers before Brian2 loads: parsing, model names and each command's ``check`` (output
+paths, folders, option values) run before Brian2, SymPy or SciPy is imported, so
+``--help`` and most mistakes are answered in a fraction of a second.  Every command
+gets ``--force`` and ``--quiet`` here, shows progress on a terminal
+(:mod:`hh_brian.cli.progress`) and ends with one summary line.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Sequence
 
 from hh_brian.cli.interrupts import (
@@ -25,7 +32,8 @@ from hh_brian.cli.interrupts import (
     save_crash_report,
     terminated_as_exception,
 )
-from hh_brian.cli.registry import COMMANDS, EXIT_BAD_INPUT, EXIT_FAILED, Parser
+from hh_brian.cli.progress import progress_for, summary_line
+from hh_brian.cli.registry import COMMANDS, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, Parser
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError
 from hh_brian.core.output import OutputExists, overwriting
 
@@ -79,21 +87,37 @@ def build_parser() -> argparse.ArgumentParser:
     ordered = [*COMMAND_ORDER, *(name for name in commands if name not in COMMAND_ORDER)]
     for name in ordered:
         commands[name].add_parser(sub)
-    _add_force(sub)
+    _add_shared(sub)
     return parser
 
 
-def _add_force(subparsers: argparse._SubParsersAction) -> None:
-    """``--force`` on every (sub)command that takes no further subcommand: one overwrite
-    policy for every command."""
+def _add_shared(subparsers: argparse._SubParsersAction) -> None:
+    """``--force`` and ``--quiet`` on every (sub)command that takes no further
+    subcommand: one overwrite policy and one way to silence progress for every command."""
     for command in subparsers.choices.values():
         nested = [a for a in command._actions if isinstance(a, argparse._SubParsersAction)]
         if nested:
             for action in nested:
-                _add_force(action)
+                _add_shared(action)
             continue
         if "--force" not in command._option_string_actions:  # some define their own help
             command.add_argument("--force", action="store_true", help="replace existing outputs")
+        command.add_argument(
+            "--quiet",
+            action="store_true",
+            help="no progress display and no summary line (errors and warnings still show)",
+        )
+
+
+def _prepare_brian2() -> None:
+    """Import Brian2 (after every quick check), silence its duplicate warnings, and
+    freeze the objects imported so far: Brian2 runs the garbage collector at every
+    ``run()``, and the frozen modules (Brian2, SymPy, matplotlib) are then not scanned.
+    A command-line process is short-lived, so nothing is lost by never freeing them."""
+    import gc
+
+    _quiet_brian2()
+    gc.freeze()
 
 
 def _quiet_brian2() -> None:
@@ -115,12 +139,25 @@ def _check_model_names(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hh-brian`` command; returns the exit status."""
+    started = time.perf_counter()
     try:
         args = build_parser().parse_args(argv)
         _check_model_names(args)  # unknown models and missing files: no Brian2 import yet
-        _quiet_brian2()  # after parsing: --help and usage errors never load Brian2
-        with overwriting(getattr(args, "force", False)), terminated_as_exception():
-            return COMMANDS[args.command].run(args)
+        command = COMMANDS[args.command]
+        with overwriting(getattr(args, "force", False)):
+            if command.check is not None:  # paths and options: still no Brian2
+                command.check(args)
+        _prepare_brian2()  # after every quick check: those answers never load Brian2
+        with (
+            overwriting(getattr(args, "force", False)),
+            terminated_as_exception(),
+            progress_for(args) as progress,
+        ):
+            args.progress = progress
+            status = command.run(args)
+        if status in (EXIT_OK, EXIT_FAILED) and not getattr(args, "quiet", False):
+            print(summary_line(args, time.perf_counter() - started), file=sys.stderr)
+        return status
     except OutputExists as exc:
         print(f"hh-brian: error: {exc}, or pass --force to replace it", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -1,7 +1,10 @@
 """The registry of ``hh-brian`` subcommands, exit statuses and the one-line-error parser.
 
 Each module under :mod:`hh_brian.cli.commands` defines ``add_parser(subparsers)`` and
-``run(args) -> int`` and registers them here with :func:`register`;
+``run(args) -> int``, and optionally ``check(args)``, and registers them here with
+:func:`register`.  ``check`` refuses bad names, paths and options *before* Brian2 is
+imported (so it imports nothing heavy: no Brian2, SymPy, SciPy or NumPy); ``run`` does
+the work and may check again.
 :mod:`hh_brian.cli.main` imports the command modules, builds the parser from
 :data:`COMMANDS` and dispatches.  Commands never import :mod:`hh_brian.cli.main`.
 """
@@ -19,11 +22,12 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 @dataclass(frozen=True)
 class Command:
-    """One subcommand: its name, how it adds its parser, and what it runs."""
+    """One subcommand: its name, how it adds its parser, its quick checks, what it runs."""
 
     name: str
     add_parser: Callable[[argparse._SubParsersAction], object]
     run: Callable[[argparse.Namespace], int]
+    check: Callable[[argparse.Namespace], None] | None = None
 
 
 #: Subcommand name -> :class:`Command`, filled by :func:`register`.
@@ -34,9 +38,10 @@ def register(
     name: str,
     add_parser: Callable[[argparse._SubParsersAction], object],
     run: Callable[[argparse.Namespace], int],
+    check: Callable[[argparse.Namespace], None] | None = None,
 ) -> Command:
     """Register subcommand *name* (a second registration of the same name replaces it)."""
-    command = Command(name, add_parser, run)
+    command = Command(name, add_parser, run, check)
     COMMANDS[name] = command
     return command
 

@@ -22,6 +22,7 @@ from hh_brian.core.errors import HHBrianInputError
 from hh_brian.core.expressions import evaluate
 from hh_brian.core.memory import DEFAULT_MEMORY_LIMIT, FLOAT_BYTES, check_memory
 from hh_brian.core.output import PLOT_SUFFIXES, atomic_paths, check_output_path, meta_json, versions
+from hh_brian.core.progress import Progress
 from hh_brian.core.timegrid import check_time_step
 from hh_brian.engines.brian2.simulate import coerce_current
 from hh_brian.models.cell import CellModel as Preset
@@ -150,8 +151,10 @@ def run_single(
     recording: Recording | None = None,
     check_accuracy: bool = False,
     target_text: str = "0.1*ms",
-) -> Path:
-    """Validate, simulate one neuron under *protocol*, write ``out`` (NPZ) and a figure.
+    progress: Progress = None,
+) -> tuple[Path, object]:
+    """Validate, simulate one neuron under *protocol*, write ``out`` (NPZ) and a figure;
+    return the path written and the engine's result.
 
     The NPZ holds ``t_ms``, ``v_mV`` (model's convention), every gate the engine
     records by name (``m``, ``h``, ``n``, ... one sample per step), the injected
@@ -162,6 +165,8 @@ def run_single(
     simulators use their own scheme (recorded in ``meta``).  With *check_accuracy*
     the run is repeated at dt/2 and the estimated error
     (:mod:`hh_brian.compare.accuracy`) is printed and stored in ``meta["accuracy"]``.
+    *progress* (the Brian2 engine) receives code generation, compilation and run
+    progress.
     """
     from hh_brian.engines.registry import canonical_name, get_engine, is_available
     from hh_brian.models.drive import make_drive
@@ -219,6 +224,8 @@ def run_single(
     plot_path = check_output_path(plot, PLOT_SUFFIXES, "--plot") if plot else None
     current = drive.held[0, 0] if drive.is_constant else None
     options = {"method": method} if own else {}
+    if engine == "brian2" and progress is not None:
+        options["progress"] = progress
     if own:
         if protocol.initial:
             options["initial_state"] = check_initial_state(preset, protocol.initial)
@@ -263,7 +270,7 @@ def run_single(
 
             shown = current if current is not None else drive.samples()[:: recording.stride(dt), 0]
             plot_trace(result, temporaries[1], current_label=protocol.describe(), current=shown)
-    return out_path
+    return out_path, result
 
 
 @dataclass(frozen=True)

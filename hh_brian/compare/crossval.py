@@ -70,6 +70,7 @@ from hh_brian.compare.spike_timing import (
     timing_against_gold,
 )
 from hh_brian.compare.validation_current import VALIDATION_CURRENT_UA_PER_CM2, default_current
+from hh_brian.core.progress import Progress, report
 from hh_brian.engines.brian2.simulate import (
     BRIAN2_METHODS,
     check_time_step,
@@ -236,8 +237,11 @@ def cross_validate(
     dt: Quantity = 0.01 * ms,
     methods: tuple[str, ...] = BRIAN2_METHODS,
     orders: bool = True,
+    progress: Progress = None,
 ) -> CrossValidation:
     """Cross-validate *preset* (any preset, built-in or user-modified).
+
+    *progress* receives a :class:`~hh_brian.core.progress.Step` before each check.
 
     Returns
     -------
@@ -252,20 +256,31 @@ def cross_validate(
         dt=dt,
         amplification=amplification_factor(preset, current, duration, dt, "exponential_euler"),
     )
+    total = len(methods) * (3 if orders else 1) + (2 if orders else 0)
+    step = iter(range(total))
+
+    def note(text: str) -> None:
+        report(progress, "validating", next(step), total, note=text)
+
     for method in methods:
+        note(f"{method}: Brian2 vs NumPy")
         result.agreements.append(
             compare_method(preset, current, duration, dt, method, result.amplification)
         )
     # Building and running the NeuronGroups above is Brian2's unit check.
     result.unit_check = "passed (Brian2 NeuronGroup built and run with every method)"
     if orders:
+        note("order window (gold solution)")
         window_ms = order_window_ms(preset, current)  # one gold solve, shared by all methods
         for method in methods:
+            note(f"{method}: observed order")
             result.orders.append(
                 observed_order(preset, method, current=current, window_ms=window_ms)
             )
+        note("gold spike times")
         gold_ms = gold_spike_times_ms(preset, current, duration)
         for agreement in result.agreements:
+            note(f"{agreement.method}: spike timing at dt/2")
             half = brian2_run(preset, current, duration, dt / 2, agreement.method)
             result.spike_timing.append(
                 timing_against_gold(
@@ -278,6 +293,7 @@ def cross_validate(
                     interpolation_bound_ms(half),
                 )
             )
+    report(progress, "validating", total, total, finished=True)
     return result
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from brian2 import Quantity, ms, mV
 
+from hh_brian.core.progress import report
 from hh_brian.engines.brian2.simulate import SimulationResult, simulate
 from hh_brian.engines.reference_bridge import simulate_reference
 from hh_brian.models.presets import Preset, get_preset
@@ -98,7 +99,8 @@ def run_lecture_protocol(
     seed : int
         Seed of the correlated input (123 in the lecture).
     progress : callable, optional
-        Called with a short message before each run.
+        Receives a :class:`~hh_brian.core.progress.Step` before each run (and each
+        Brian2 run's own progress).
     """
     preset = get_preset("lecture07_class_defaults")
     stimulus = CorrelatedNoise(seed=seed)
@@ -108,16 +110,18 @@ def run_lecture_protocol(
         ("brian2", simulate, brian2_methods),
         ("reference", simulate_reference, reference_methods),
     )
-    for engine, run, methods in engines:
-        for method in methods:
-            if progress:
-                progress(f"{engine} {method}")
-            result.runs[(engine, method)] = run(
-                preset,
-                current=timed,
-                duration=duration,
-                dt=dt,
-                method=method,
-                initial_state=INITIAL_STATE,
-            )
+    runs = [(engine, run, method) for engine, run, methods in engines for method in methods]
+    for k, (engine, run, method) in enumerate(runs):
+        report(progress, "lecture protocol", k, len(runs), note=f"{engine} {method}")
+        options = {"progress": progress} if engine == "brian2" else {}
+        result.runs[(engine, method)] = run(
+            preset,
+            current=timed,
+            duration=duration,
+            dt=dt,
+            method=method,
+            initial_state=INITIAL_STATE,
+            **options,
+        )
+    report(progress, "lecture protocol", len(runs), len(runs), finished=True)
     return result

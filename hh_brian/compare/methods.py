@@ -96,6 +96,7 @@ from hh_brian.compare.scoring import (
     time_grid_ms,
 )
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError
+from hh_brian.core.progress import Progress, counting, report
 from hh_brian.engines.reference import INTEGRATORS
 from hh_brian.models.drive import make_drive
 from hh_brian.models.presets import Preset
@@ -319,6 +320,7 @@ def compare_methods(
     current: Quantity | Sequence[Stimulus],
     duration: Quantity,
     engines: Sequence[str] = ENGINES,
+    progress: Progress = None,
 ) -> MethodComparison:
     """Run every (engine, method, dt) and score it against the gold solution.
 
@@ -338,6 +340,8 @@ def compare_methods(
     duration : Quantity
     engines : sequence of str
         ``"brian2"`` and/or ``"reference"``, each once.
+    progress : callable, optional
+        Receives a :class:`~hh_brian.core.progress.Step` before each run.
 
     Returns
     -------
@@ -350,6 +354,7 @@ def compare_methods(
         window = duration
     else:
         window = min(order_window_ms(preset, current), float(duration / ms)) * ms
+    report(progress, TASK, note="gold solution")
     comparison = MethodComparison(
         preset=preset,
         current=current,
@@ -358,20 +363,25 @@ def compare_methods(
         window=window,
     )
     for engine in engines:
-        for method in methods:
-            if method not in ENGINE_METHODS[engine]:
-                comparison.skipped.append(f"{engine} has no method {method!r}")
-                continue
-            for dt in dts:
-                try:
-                    run = run_engine(
-                        preset, engine, method, dt=dt, current=current, duration=duration
-                    )
-                except SimulationBlowUpError as exc:
-                    n_steps = int(round(float(duration / dt)))
-                    comparison.rows.append(blown_up_row(engine, method, dt, n_steps, str(exc)))
-                    continue
-                comparison.rows.append(
-                    score_run(preset, engine, method, dt, run, comparison.gold, window)
-                )
+        skipped = [m for m in methods if m not in ENGINE_METHODS[engine]]
+        comparison.skipped += [f"{engine} has no method {m!r}" for m in skipped]
+    runs = [
+        (engine, method, dt)
+        for engine in engines
+        for method in methods
+        if method in ENGINE_METHODS[engine]
+        for dt in dts
+    ]
+    for engine, method, dt in counting(progress, TASK, runs):
+        try:
+            run = run_engine(preset, engine, method, dt=dt, current=current, duration=duration)
+        except SimulationBlowUpError as exc:
+            n_steps = int(round(float(duration / dt)))
+            comparison.rows.append(blown_up_row(engine, method, dt, n_steps, str(exc)))
+            continue
+        comparison.rows.append(score_run(preset, engine, method, dt, run, comparison.gold, window))
     return comparison
+
+
+#: The progress task of :func:`compare_methods`.
+TASK = "comparing methods"

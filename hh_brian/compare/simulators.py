@@ -57,9 +57,11 @@ from hh_brian.compare.simulator_rows import (
 )
 from hh_brian.core.defaults import DEFAULT_METHOD
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError, closest_names
+from hh_brian.core.progress import Progress, counting, report
 from hh_brian.core.text import current_label
 from hh_brian.engines.reference_bridge import reference_solution
 from hh_brian.engines.registry import engine_names, get_engine, is_available
+from hh_brian.engines.simulators import install_hint
 from hh_brian.models.drive import make_drive
 from hh_brian.models.presets import Preset
 from hh_brian.models.stimulus_base import Stimulus
@@ -67,7 +69,6 @@ from hh_brian.models.stimulus_base import Stimulus
 SIMULATOR_NAMES = engine_names()
 #: Method used for hh-brian's own engines (hh-brian's default).
 OWN_METHOD = DEFAULT_METHOD
-INSTALL = "pip install 'hh-brian[simulators]'"
 
 
 @dataclass
@@ -117,8 +118,8 @@ def check_simulators(names: Sequence[str]) -> None:
             )
         if not is_available(name):
             raise HHBrianInputError(
-                f"simulators: {name} is not installed; install it with `{INSTALL}` "
-                f"(or `{get_engine(name).install_hint}`), or leave it out"
+                f"simulators: {name} is not installed; install it with "
+                f"`{install_hint(name)}` (or `{get_engine(name).install_hint}`), or leave it out"
             )
     repeated = [name for name in dict.fromkeys(names) if names.count(name) > 1]
     if repeated:
@@ -322,6 +323,7 @@ def compare_simulators(
     current: Quantity | Stimulus | Sequence[Stimulus],
     duration: Quantity = 100 * ms,
     approximate: bool = True,
+    progress: Progress = None,
 ) -> SimulatorComparison:
     """Run *preset* in each simulator at *dt* and *fine_dt* and score it against gold.
 
@@ -343,6 +345,8 @@ def compare_simulators(
     approximate : bool
         Where a simulator cannot express the preset, also run its closest model
         (status ``"approximate"``).
+    progress : callable, optional
+        Receives a :class:`~hh_brian.core.progress.Step` before each run.
 
     Returns
     -------
@@ -361,6 +365,7 @@ def compare_simulators(
     elif not isinstance(current, Quantity):
         current = tuple(current)
     check_current(preset, current, simulators=simulators, dt=dt, duration=duration)
+    report(progress, "comparing simulators", note="gold solution")
     gold = gold_for(preset, current, duration, dt, fine_dt)
     comparison = SimulatorComparison(
         preset=preset,
@@ -371,12 +376,12 @@ def compare_simulators(
         gold=gold,
         gold_v_mV=modern_mV(preset, gold.v_mV),
     )
-    for name in simulators:
-        for step in (dt, fine_dt):
-            if get_engine(name).package is None:  # hh-brian's own engines
-                comparison.rows.append(_own_engine_row(comparison, name, step))
-            else:
-                comparison.rows.extend(_external_rows(comparison, name, step, approximate))
+    runs = [(name, step) for name in simulators for step in (dt, fine_dt)]
+    for name, step in counting(progress, "comparing simulators", runs):
+        if get_engine(name).package is None:  # hh-brian's own engines
+            comparison.rows.append(_own_engine_row(comparison, name, step))
+        else:
+            comparison.rows.extend(_external_rows(comparison, name, step, approximate))
     return comparison
 
 

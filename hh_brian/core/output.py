@@ -2,7 +2,8 @@
 
 Each writer renders into a temporary file in the destination's folder and
 renames it into place, so an error never leaves a half-written file and never
-destroys an existing one.
+destroys an existing one.  The path checks import nothing heavy (no NumPy), so the
+command line can refuse a bad output path before loading Brian2.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-
-import numpy as np
 
 from hh_brian.core.errors import HHBrianInputError
 
@@ -141,6 +140,8 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
 def write_npz_atomic(path: str | os.PathLike, arrays: Mapping[str, object]) -> Path:
     """Write a NumPy ``.npz`` archive atomically."""
 
+    import numpy as np
+
     def writer(temporary: Path) -> None:
         with open(temporary, "wb") as handle:
             np.savez(handle, **arrays)
@@ -151,6 +152,7 @@ def write_npz_atomic(path: str | os.PathLike, arrays: Mapping[str, object]) -> P
 def versions() -> dict[str, str]:
     """Versions of the software that produced a result."""
     import brian2
+    import numpy as np
     import scipy
 
     import hh_brian

@@ -8,23 +8,23 @@ The resting state is found globally: every equilibrium over modern potentials
 from -120 to +60 mV is located (sign changes of the steady-state current on a
 0.05 mV grid, refined with Brent's method), its stability is read from the
 eigenvalues of the full system's Jacobian, and the stable equilibrium nearest
-the model's nominal rest is taken.  Results are cached per model.
+the model's nominal rest is taken.  Results are cached per model, in the process and
+on disk (:mod:`hh_brian.models.rest_state`).
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import numpy as np
 from brian2 import Quantity, get_dimensions, mV, second, volt
-from scipy.optimize import brentq
 
 from hh_brian.core.errors import HHBrianInputError
 from hh_brian.core.expressions import evaluate
 from hh_brian.models.cell import CellModel
 from hh_brian.models.channels import INF_TAU, INSTANTANEOUS, RATES, Gate
+from hh_brian.models.rest_state import Equilibrium, RestingState, cache_key, store, stored
 
 #: Modern potentials (mV) searched for equilibria, and the grid step.
 SEARCH_RANGE_MV = (-120.0, 60.0)
@@ -128,50 +128,6 @@ def steady_state_current(model: CellModel, v: Quantity) -> Quantity:
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Equilibrium:
-    """One equilibrium at zero injected current.
-
-    Attributes
-    ----------
-    v : Quantity
-        Potential in the model's convention (volt).
-    gates : dict
-        State-gate values there.
-    eigenvalues : ndarray
-        Of the Jacobian of the full system (1/s, complex).
-    stable : bool
-        All eigenvalues have negative real parts.
-    """
-
-    v: Quantity
-    gates: dict
-    eigenvalues: np.ndarray
-    stable: bool
-
-
-@dataclass(frozen=True)
-class RestingState:
-    """The state a simulation starts from by default, and how it was found.
-
-    Attributes
-    ----------
-    state : dict
-        ``v`` (volt) and every state gate.
-    equilibria : tuple of Equilibrium
-        Every equilibrium found from -120 to +60 mV (modern).
-    chosen : Equilibrium or None
-        The stable equilibrium nearest the nominal rest; ``None`` if there is none.
-    message : str
-        One line: which rest was taken, and whether there were several or none stable.
-    """
-
-    state: dict
-    equilibria: tuple[Equilibrium, ...]
-    chosen: Equilibrium | None
-    message: str
-
-
 def _rhs(model: CellModel, y: np.ndarray) -> np.ndarray:
     """dy/dt in SI units for states y = (v[V], gates...) of shape (1 + G, K)."""
     v = y[0] * volt
@@ -221,6 +177,8 @@ def jacobians(model: CellModel, y: np.ndarray) -> np.ndarray:
 
 def equilibria(model: CellModel) -> tuple[Equilibrium, ...]:
     """Every equilibrium at zero injected current from -120 to +60 mV (modern)."""
+    from scipy.optimize import brentq  # here: scipy.optimize takes ~0.2 s to import
+
     conv = model.convention
     grid_modern = np.arange(
         SEARCH_RANGE_MV[0], SEARCH_RANGE_MV[1] + SEARCH_STEP_MV / 2, SEARCH_STEP_MV
@@ -290,12 +248,21 @@ def _find_rest(model: CellModel) -> RestingState:
 
 
 def rest_report(model: CellModel) -> RestingState:
-    """The resting state with every equilibrium and a one-line account (cached per model)."""
+    """The resting state with every equilibrium and a one-line account.
+
+    Cached per model in the process and on disk across processes
+    (:mod:`hh_brian.models.rest_state`): the second run of a model reads it back.
+    """
     key = model.key()
     if key not in _REST_CACHE:
         if len(_REST_CACHE) >= _REST_CACHE_SIZE:
             _REST_CACHE.clear()
-        _REST_CACHE[key] = _find_rest(model)
+        disk_key = cache_key(key, (SEARCH_RANGE_MV, SEARCH_STEP_MV))
+        rest = stored(disk_key)
+        if rest is None:
+            rest = _find_rest(model)
+            store(disk_key, rest)
+        _REST_CACHE[key] = rest
     return _REST_CACHE[key]
 
 

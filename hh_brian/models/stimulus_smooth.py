@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from brian2 import Hz, Quantity, TimedArray, get_dimensions, ms, second
-from scipy.signal import lfilter
 
 from hh_brian.core.errors import HHBrianInputError
 from hh_brian.models.lecture_noise import NOISE_MEAN, NOISE_SCALE, NOISE_SEED, lecture_noise
@@ -232,6 +231,8 @@ class OUNoise(Stimulus):
         kick = float(si(self.std)) * np.sqrt(-np.expm1(-2 * dt / float(self.tau / second)))
         kicks = kick * z
         kicks[0] = float(si(self.std)) * z[0]
+        from scipy.signal import lfilter  # here: scipy.signal takes ~0.4 s to import
+
         x = lfilter([1.0], [1.0, -decay], kicks)  # x[k] = decay*x[k-1] + kicks[k]
         return x + float(si(self.mean))
 

@@ -31,6 +31,8 @@ from brian2 import (
 )
 
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError, blow_up_advice
+from hh_brian.core.progress import Progress, counting, report
+from hh_brian.engines.brian2.compile_notice import GENERATING, run_reporting
 from hh_brian.engines.brian2.fastpath import (
     fast_compiler_prefs,
     runtime_codeobj_class,
@@ -48,6 +50,7 @@ from hh_brian.engines.brian2.spikes import (
 from hh_brian.models.kinetics import resting_state
 from hh_brian.models.synapse_equations import render_synapses, state_variables
 from hh_brian.models.synapse_preset import EXPONENTIAL
+from hh_brian.network.names import DEVICES
 from hh_brian.network.spec import (
     DEFAULT_MEMORY_LIMIT,
     Connection,
@@ -60,8 +63,6 @@ from hh_brian.network.spec import (
     validate,
 )
 from hh_brian.render.brian2 import render
-
-DEVICES = ("runtime", "cpp_standalone")
 
 
 def draw_connections(
@@ -117,14 +118,15 @@ def _build_group(pop: Population, spec: NetworkSpec, codeobj_class=None) -> Neur
 
 
 def _build(
-    spec: NetworkSpec, pops: dict[str, Population], codeobj_class=None
+    spec: NetworkSpec, pops: dict[str, Population], codeobj_class=None, progress: Progress = None
 ) -> tuple[Network, dict, dict, dict]:
     register_methods()  # the spec may name hh-brian's own state updaters
     rng = np.random.default_rng(spec.seed)
     groups = {name: _build_group(pop, spec, codeobj_class) for name, pop in pops.items()}
     objects: list = list(groups.values())
     counts: dict[str, int] = {}
-    for n, c in enumerate(spec.connections):
+    connections = counting(progress, "building the network: connections", spec.connections)
+    for n, c in enumerate(connections):
         receptor = _receptor(pops[c.target], c.receptor, "connection")
         i, j = draw_connections(c, pops[c.source].size, pops[c.target].size, rng)
         name = f"syn{n}_{c.source}_{c.target}_{c.receptor}"
@@ -240,6 +242,7 @@ def run_network(
     device: str = "runtime",
     threads: int = 1,
     memory_limit: int = DEFAULT_MEMORY_LIMIT,
+    progress: Progress = None,
 ) -> NetworkResult:
     """Build *spec* and run it for *duration*.
 
@@ -258,6 +261,10 @@ def run_network(
         OpenMP threads (``cpp_standalone`` only).
     memory_limit : int
         Refuse to run if the monitors' estimate exceeds this many bytes.
+    progress : callable, optional
+        Receives :class:`~hh_brian.core.progress.Step` reports: connections drawn,
+        code generation, compilation (Cython: once per model; ``cpp_standalone``: every
+        run builds its project) and, on the runtime device, the simulated time.
 
     Returns
     -------
@@ -274,8 +281,8 @@ def run_network(
     _check_monitor_variables(spec, pops)
     check_monitor_memory(spec, duration, memory_limit)
     if device == "runtime":
-        return _run_runtime(spec, pops, duration)
-    return _run_standalone(spec, pops, duration, int(threads))
+        return _run_runtime(spec, pops, duration, progress)
+    return _run_standalone(spec, pops, duration, int(threads), progress)
 
 
 def _collect(spec, state_monitors, spike_monitors, duration, run_time, total, info):
@@ -313,14 +320,15 @@ def _info(spec: NetworkSpec, device: str, threads: int, counts: dict) -> dict[st
     }
 
 
-def _run_runtime(spec, pops, duration) -> NetworkResult:
+def _run_runtime(spec, pops, duration, progress) -> NetworkResult:
     from brian2 import device as current_device
 
     with brian2_settings(target="cython", seed=spec.seed):
         started = time.perf_counter()
-        net, states, spike_mons, counts = _build(spec, pops, runtime_codeobj_class("cython"))
+        codeobj = runtime_codeobj_class("cython")
+        net, states, spike_mons, counts = _build(spec, pops, codeobj, progress)
         guards = _add_guards(net, spec, pops)
-        net.run(duration, namespace={})
+        run_reporting(net, duration, progress, "network run", namespace={})
         _check_blow_up(net, spec, pops, guards)
         check_completed(net, duration, "the network run")
         total = time.perf_counter() - started
@@ -330,7 +338,7 @@ def _run_runtime(spec, pops, duration) -> NetworkResult:
     return _collect(spec, states, spike_mons, duration, run_time, total, info)
 
 
-def _run_standalone(spec, pops, duration, threads) -> NetworkResult:
+def _run_standalone(spec, pops, duration, threads, progress) -> NetworkResult:
     from brian2 import device as current_device
 
     with (
@@ -343,10 +351,16 @@ def _run_standalone(spec, pops, duration, threads) -> NetworkResult:
         ),
     ):
         started = time.perf_counter()
-        net, states, spike_mons, counts = _build(spec, pops, standalone_codeobj_class())
+        net, states, spike_mons, counts = _build(spec, pops, standalone_codeobj_class(), progress)
+        task = "network run (cpp_standalone)"
+        report(progress, task, note=GENERATING)
         net.run(duration, namespace={})
+        report(progress, task, note=STANDALONE_BUILD)
         with fast_compiler_prefs():
-            current_device.build(directory=folder, compile=True, run=True, debug=False)
+            current_device.build(directory=folder, compile=True, run=False, debug=False)
+        report(progress, task, note=f"running {threads} thread(s)")
+        current_device.run(directory=folder, with_output=False, run_args=None)
+        report(progress, task, finished=True)
         _check_blow_up(net, spec, pops)
         total = time.perf_counter() - started
         # Private, but Brian2 2.9 has no public record of the time-step loop's duration.
@@ -354,5 +368,8 @@ def _run_standalone(spec, pops, duration, threads) -> NetworkResult:
         info = _info(spec, "cpp_standalone", threads, counts)
         return _collect(spec, states, spike_mons, duration, run_time, total, info)
 
+
+#: The note while a cpp_standalone project compiles.
+STANDALONE_BUILD = "compiling the C++ project (cpp_standalone builds anew on every run)"
 
 __all__ = ["DEVICES", "draw_connections", "run_network"]

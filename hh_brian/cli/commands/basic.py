@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+from hh_brian.cli.checks import OUT_NPZ, PLOT, check_outputs, check_positive
 from hh_brian.cli.options import add_set, load_preset, naming_flags
+from hh_brian.cli.progress import set_summary
 from hh_brian.cli.registry import EXIT_OK, register
 from hh_brian.core.errors import HHBrianInputError
 
@@ -22,6 +25,7 @@ def run_presets(args: argparse.Namespace) -> int:
         print(f"{name:<{width}}  {model.convention.name:<7}  {model.title}")
         print(f"{'':<{width}}  {'':<7}  channels: {channels}")
         print(f"{'':<{width}}  {'':<7}  {model.citation}")
+    set_summary(args, f"listed {len(MODELS)} models")
     return EXIT_OK
 
 
@@ -47,16 +51,24 @@ def run_render(args: argparse.Namespace) -> int:
             written = write_equation_files(args.write)
         for path in written:
             print(path)
+        set_summary(args, f"wrote {len(written)} equation files into {args.write}")
         return EXIT_OK
     if args.all:
         from hh_brian.models.presets import PRESETS
 
         print("\n".join(render(p).file_text() for p in PRESETS.values()))
+        set_summary(args, f"rendered {len(PRESETS)} presets")
         return EXIT_OK
     if not args.preset:
         raise HHBrianInputError("render: give a PRESET name or --all (see `hh-brian presets`)")
     print(render(load_preset(args.preset, args.set)).file_text(), end="")
+    set_summary(args, f"rendered {args.preset}")
     return EXIT_OK
+
+
+def check_render(args: argparse.Namespace) -> None:
+    if args.write and not Path(args.write).is_dir():
+        raise HHBrianInputError(f"render --write: {args.write!r} does not exist; create it first")
 
 
 def add_simulate_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -134,7 +146,7 @@ def run_simulate(args: argparse.Namespace) -> int:
         method=args.method,
     )
     settings = [f"{k}={v}" for k, v in protocol.parameters.items()] + list(args.set or ())
-    run_single(
+    out, result = run_single(
         preset=load_preset(args.preset, settings),
         protocol=protocol,
         engine=args.engine,
@@ -143,10 +155,37 @@ def run_simulate(args: argparse.Namespace) -> int:
         recording=Recording.from_text(args.record_dt, args.record, args.memory_limit),
         check_accuracy=args.check_accuracy,
         target_text=args.target,
+        progress=args.progress,
     )
+    from brian2 import ms
+
+    spikes = result.spikes_of(0).size
+    plot = f" and {args.plot}" if args.plot else ""
+    length = f"{float(protocol.duration / ms):g} ms"
+    set_summary(args, f"wrote {out}{plot} ({length}, {spikes} spike{'s' * (spikes != 1)})")
     return EXIT_OK
 
 
+def check_simulate(args: argparse.Namespace) -> None:
+    """Outputs, engine, method, protocol file and memory limit, before Brian2 loads."""
+    from hh_brian.engines.brian2.names import BRIAN2_METHODS
+    from hh_brian.engines.registry import canonical_name
+
+    try:
+        engine = canonical_name(args.engine)
+    except HHBrianInputError as exc:
+        raise HHBrianInputError(f"--engine: {exc}") from None
+    if engine == "brian2" and args.method is not None and args.method not in BRIAN2_METHODS:
+        raise HHBrianInputError(
+            f"--method: unknown method {args.method!r} for engine {engine}; use one of "
+            f"{', '.join(BRIAN2_METHODS)}"
+        )
+    if args.protocol and not Path(args.protocol).is_file():
+        raise HHBrianInputError(f"{args.protocol}: protocol file not found")
+    check_positive(args.memory_limit, "--memory-limit")
+    check_outputs(args, OUT_NPZ, PLOT)
+
+
 register("presets", add_presets_parser, run_presets)
-register("render", add_render_parser, run_render)
-register("simulate", add_simulate_parser, run_simulate)
+register("render", add_render_parser, run_render, check_render)
+register("simulate", add_simulate_parser, run_simulate, check_simulate)

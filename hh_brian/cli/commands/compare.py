@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hh_brian.cli import checks
+from hh_brian.cli.checks import OUT_CSV, PLOT, REPORT, check_positive
 from hh_brian.cli.options import add_set, load_preset, naming_flags
+from hh_brian.cli.progress import set_summary
 from hh_brian.cli.registry import EXIT_OK, register
 from hh_brian.core.errors import HHBrianInputError
 
@@ -226,7 +229,13 @@ def run(args: argparse.Namespace) -> int:
 
     with naming_flags(current="--current"):
         comparison = compare_methods(
-            preset, methods=methods, dts=dts, current=current, duration=duration, engines=engines
+            preset,
+            methods=methods,
+            dts=dts,
+            current=current,
+            duration=duration,
+            engines=engines,
+            progress=args.progress,
         )
     write_outputs(
         outputs,
@@ -241,7 +250,19 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"recommendation (target {float(target / ms):g} ms): {comparison.recommend(target).reason}"
     )
+    set_summary(args, f"wrote {written(outputs)} ({len(comparison.rows)} runs)")
     return EXIT_OK
 
 
-register(NAME, add_parser, run)
+def check(args: argparse.Namespace) -> None:
+    """Outputs and the memory limit, before Brian2 loads (shared with compare-simulators)."""
+    check_positive(args.memory_limit, "--memory-limit")
+    checks.check_outputs(args, OUT_CSV, PLOT, REPORT)
+
+
+def written(outputs: Outputs) -> str:
+    """The files a comparison wrote, for its summary line."""
+    return ", ".join(str(p) for p in (outputs.out, outputs.report, outputs.plot) if p)
+
+
+register(NAME, add_parser, run, check)

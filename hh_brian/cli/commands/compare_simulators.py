@@ -12,13 +12,16 @@ import argparse
 
 from hh_brian.cli.commands.compare import (
     add_common_arguments,
+    check,
     check_outputs,
     check_run_memory,
     parse_time,
     split_list,
     write_outputs,
+    written,
 )
 from hh_brian.cli.options import load_preset, naming_flags
+from hh_brian.cli.progress import set_summary
 from hh_brian.cli.registry import EXIT_OK, register
 
 NAME = "compare-simulators"
@@ -96,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
         current=current,
         duration=duration,
         approximate=not args.no_approximate,
+        progress=args.progress,
     )
     write_outputs(
         outputs,
@@ -104,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
         lambda path: plot_overlay(comparison, path),
     )
     print(text_table(comparison.rows))
+    set_summary(args, f"wrote {written(outputs)} ({len(comparison.rows)} runs)")
     return EXIT_OK
 
 
-register(NAME, add_parser, run)
+register(NAME, add_parser, run, check)

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable
 from pathlib import Path
 
+from hh_brian.cli.progress import set_summary
 from hh_brian.cli.registry import EXIT_OK, register
 from hh_brian.core.errors import HHBrianInputError
-from hh_brian.core.output import probe_writable
+from hh_brian.core.output import probe_writable, write_text_atomic
+from hh_brian.core.progress import Progress, report
 
 NAME = "demo"
 STEPS = 5
@@ -40,12 +41,18 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    run_demo(args.out, fast=args.fast)
+    folder = run_demo(args.out, fast=args.fast, progress=args.progress)
+    set_summary(args, f"wrote {folder}/ (5 figures, 3 tables, summary.md)")
     return EXIT_OK
 
 
-def prepare_folder(out: str | None) -> Path:
-    """A fresh output folder: *out* if new or empty, else a timestamped new one."""
+def check(args: argparse.Namespace) -> None:
+    """The output folder, before Brian2 loads (nothing is created yet)."""
+    checked_folder(args.out)
+
+
+def checked_folder(out: str | None) -> Path:
+    """*out* (or a timestamped name) if it is new or an empty folder in an existing one."""
     if out is None:
         folder = Path(f"hh-brian-demo-{time.strftime('%Y%m%d-%H%M%S')}")
     else:
@@ -63,6 +70,12 @@ def prepare_folder(out: str | None) -> Path:
         raise HHBrianInputError(
             f"--out: parent folder {str(folder.parent)!r} does not exist; create it first"
         )
+    return folder
+
+
+def prepare_folder(out: str | None) -> Path:
+    """A fresh output folder: *out* if new or empty, else a timestamped new one."""
+    folder = checked_folder(out)
     try:
         folder.mkdir(exist_ok=True)
     except OSError as exc:
@@ -74,9 +87,7 @@ def prepare_folder(out: str | None) -> Path:
     return folder
 
 
-def run_demo(
-    out: str | None = None, *, fast: bool = False, progress: Callable[[str], None] = print
-) -> Path:
+def run_demo(out: str | None = None, *, fast: bool = False, progress: Progress = None) -> Path:
     """Run the demo and return the folder it wrote.
 
     Parameters
@@ -85,8 +96,8 @@ def run_demo(
         Output folder (must not exist or be empty); default a timestamped one.
     fast : bool
         Shorter protocols (for tests): 200 ms lecture run, fewer dts, coarse f-I grid.
-    progress : callable
-        Receives one line per stage.
+    progress : callable, optional
+        Receives :class:`~hh_brian.core.progress.Step` reports: one per stage.
     """
     import numpy as np
     from brian2 import ms, uA
@@ -97,7 +108,6 @@ def run_demo(
     from hh_brian.compare.methods import compare_methods
     from hh_brian.compare.squid_vs_lecture import run_side_by_side
     from hh_brian.compare.validation_current import default_current
-    from hh_brian.core.output import write_text_atomic
     from hh_brian.models.presets import get_preset
     from hh_brian.report.compare_report import csv_text
     from hh_brian.report.demo import summary_text
@@ -109,15 +119,17 @@ def run_demo(
     started = time.perf_counter()
     duration = 200 * ms if fast else 1000 * ms
 
-    progress(
-        f"[1/{STEPS}] the book's squid axon beside lecture 7's class defaults, same input "
-        f"({float(duration / ms):g} ms; the lecture's runs also in the NumPy reference)"
+    def stage(k: int, text: str) -> None:
+        report(progress, "demo", k, STEPS, note=text, finished=k == STEPS)
+
+    stage(
+        0, f"the book's squid axon beside lecture 7's class defaults ({float(duration / ms):g} ms)"
     )
-    side = run_side_by_side(duration=duration, progress=lambda m: progress(f"      {m}"))
+    side = run_side_by_side(duration=duration, progress=lambda m: stage(0, m))
     plot_side_by_side(side, folder / "action_potentials.png")
     plot_lecture(side.lecture, folder / "lecture_protocol.png")
 
-    progress(f"[2/{STEPS}] method accuracy: spike-time error against dt and against cost")
+    stage(1, "method accuracy: spike-time error against dt and against cost")
     model = get_preset("dayan_abbott")
     dts = (0.1, 0.025, 0.01) if fast else (0.1, 0.05, 0.025, 0.01)
     accuracy = compare_methods(
@@ -132,12 +144,12 @@ def run_demo(
     plot_method_accuracy(accuracy, folder / "method_accuracy.png", target)
     write_text_atomic(folder / "method_accuracy.csv", csv_text(accuracy.rows))
 
-    progress(f"[3/{STEPS}] gating curves: squid axon vs cortical pyramidal cell")
+    stage(2, "gating curves: squid axon vs cortical pyramidal cell")
     curves = compare([get_preset("dayan_abbott"), get_preset("pyramidal")])
     plot_gating(curves, folder / "gating.png")
     write_csv(curves, str(folder / "gating.csv"))
 
-    progress(f"[4/{STEPS}] f-I curve of the squid axon, up and down sweeps (one NeuronGroup)")
+    stage(3, "f-I curve of the squid axon, up and down sweeps (one NeuronGroup)")
     step = 1.0 if fast else 0.25
     currents = np.arange(2.0, 12.0 + step / 2, step) * uA / cm**2
     fi = fi_curve(
@@ -146,11 +158,11 @@ def run_demo(
     plot_fi(fi, folder / "fi.png")
     fi.write_csv(folder / "fi.csv")
 
-    progress(f"[5/{STEPS}] summary")
+    stage(4, "summary")
     summary = summary_text(side, accuracy, target, fi, elapsed=time.perf_counter() - started)
     write_text_atomic(folder / "summary.md", summary)
-    progress(f"done in {time.perf_counter() - started:.1f} s: {folder}/summary.md")
+    stage(STEPS, "done")
     return folder
 
 
-register(NAME, add_parser, run)
+register(NAME, add_parser, run, check)

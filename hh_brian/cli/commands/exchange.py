@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 
 from hh_brian.cli.options import add_set, load_preset
+from hh_brian.cli.progress import set_summary
 from hh_brian.cli.registry import EXIT_OK, register
+from hh_brian.core.errors import HHBrianInputError
 
 
 def add_import_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -29,7 +31,22 @@ def run_import(args: argparse.Namespace) -> int:
     header = f"# Imported by hh-brian from {Path(args.file).name} (cell {model.name}).\n"
     write_text_atomic(out, header + model_to_toml(model))
     print(f"{out}: model {model.name!r}, channels {', '.join(ch.name for ch in model.channels)}")
+    set_summary(args, f"wrote {out} (model {model.name!r})")
     return EXIT_OK
+
+
+def check_import(args: argparse.Namespace) -> None:
+    """The input file and the output path, before Brian2 loads."""
+    from pathlib import Path
+
+    from hh_brian.core.output import check_output_path, overwriting
+
+    if not Path(args.file).is_file():
+        raise HHBrianInputError(f"{args.file}: no such NeuroML2 file")
+    with overwriting(True):  # import has its own --force, checked below
+        out = check_output_path(args.out, (".toml",), "--out")
+    if out.exists() and not args.force:
+        raise HHBrianInputError(f"--out: {str(out)!r} exists; give --force to replace it")
 
 
 def add_export_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -65,10 +82,23 @@ def run_export(args: argparse.Namespace) -> int:
         method=None,
     )
     model = load_preset(args.preset, args.set)
-    for path in export_model(model, args.format, args.out, force=args.force, protocol=protocol):
+    written = export_model(model, args.format, args.out, force=args.force, protocol=protocol)
+    for path in written:
         print(path)
+    set_summary(args, f"wrote {args.out}/ ({args.format}, {len(written)} files)")
     return EXIT_OK
 
 
-register("import", add_import_parser, run_import)
-register("export", add_export_parser, run_export)
+def check_export(args: argparse.Namespace) -> None:
+    """The output folder and a protocol file, before Brian2 loads."""
+    from pathlib import Path
+
+    from hh_brian.cli.export_formats import check_folder
+
+    check_folder(args.out, force=args.force)
+    if args.protocol and not Path(args.protocol).is_file():
+        raise HHBrianInputError(f"{args.protocol}: protocol file not found")
+
+
+register("import", add_import_parser, run_import, check_import)
+register("export", add_export_parser, run_export, check_export)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from hh_brian.cli.checks import OUT_CSV, PLOT, check_method, check_outputs, check_positive
 from hh_brian.cli.options import add_set, load_preset, naming_flags
+from hh_brian.cli.progress import set_summary
 from hh_brian.cli.registry import EXIT_OK, register
 from hh_brian.core.errors import HHBrianInputError
 
@@ -147,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
         method=args.method,
         ramp=ramp,
         prime_current=prime,
+        progress=args.progress,
     )
     # Both files are written to temporaries first and renamed only when both succeeded:
     # a failing figure leaves no CSV behind (and destroys no existing file).
@@ -165,7 +168,16 @@ def run(args: argparse.Namespace) -> int:
     print(out)
     if plot:
         print(plot)
+    shown = f"{out} and {plot}" if plot else f"{out}"
+    set_summary(args, f"wrote {shown} ({currents.size} currents, both sweep directions)")
     return EXIT_OK
+
+
+def check(args: argparse.Namespace) -> None:
+    """Outputs, method and memory limit, before Brian2 loads."""
+    check_method(args.method)
+    check_positive(args.memory_limit, "--memory-limit")
+    check_outputs(args, OUT_CSV, PLOT)
 
 
 def _check_memory(n_currents: int, dt, duration, limit_mib: float) -> None:
@@ -190,4 +202,4 @@ def _check_memory(n_currents: int, dt, duration, limit_mib: float) -> None:
         )
 
 
-register(NAME, add_parser, run)
+register(NAME, add_parser, run, check)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from hh_brian.cli.checks import OUT_CSV, PLOT, check_outputs
+from hh_brian.cli.progress import set_summary
 from hh_brian.cli.registry import EXIT_OK, register
 
 NAME = "gating"
@@ -45,7 +47,14 @@ def run(args: argparse.Namespace) -> int:
     if out:
         print(out)
     print(plot)
+    shown = f"{plot} and {out}" if out else f"{plot}"
+    set_summary(args, f"wrote {shown} ({len(presets)} models)")
     return EXIT_OK
 
 
-register(NAME, add_parser, run)
+def check(args: argparse.Namespace) -> None:
+    """Outputs, before Brian2 loads."""
+    check_outputs(args, PLOT, OUT_CSV)
+
+
+register(NAME, add_parser, run, check)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 
+from hh_brian.cli.checks import OUT_NPZ, PLOT, check_choice, check_outputs, check_positive
 from hh_brian.cli.options import naming_flags
+from hh_brian.cli.progress import set_summary
 from hh_brian.cli.registry import EXIT_OK, register
 from hh_brian.core.errors import HHBrianInputError
 
@@ -55,9 +57,34 @@ def _synapses(args: argparse.Namespace) -> int:
             written = write_synapse_files(args.write)
         for path in written:
             print(path)
+        set_summary(args, f"wrote {len(written)} synapse equation files into {args.write}")
     else:
         print("\n".join(expected_synapse_files().values()), end="")
+        set_summary(args, "printed the synapse equations")
     return EXIT_OK
+
+
+def check(args: argparse.Namespace) -> None:
+    """Paths and options, before Brian2 loads."""
+    from pathlib import Path
+
+    if args.network_command == "synapses":
+        if args.write and not Path(args.write).is_dir():
+            raise HHBrianInputError(f"--write: {args.write!r} does not exist; create it first")
+        return
+    from hh_brian.network.names import CONNECTIVITY, DEVICES
+
+    with naming_flags(threads="--threads", device="--device", memory_limit="--memory-limit MiB"):
+        check_choice(args.device, DEVICES, "--device")
+        check_choice(args.connectivity, CONNECTIVITY, "--connectivity")
+        if args.threads < 1:
+            raise HHBrianInputError(f"--threads: must be at least 1, got {args.threads}")
+        if args.device == "runtime" and args.threads != 1:
+            raise HHBrianInputError("--threads: more than 1 needs --device cpp_standalone")
+        if args.n_neurons < 5:
+            raise HHBrianInputError(f"--n-neurons: must be at least 5, got {args.n_neurons}")
+        check_positive(args.memory_limit, "--memory-limit")
+    check_outputs(args, OUT_NPZ, PLOT)
 
 
 def _cobahh(args: argparse.Namespace) -> int:
@@ -87,6 +114,7 @@ def _cobahh(args: argparse.Namespace) -> int:
             threads=args.threads,
             connectivity=args.connectivity,
             memory_limit=int(args.memory_limit * 2**20),
+            progress=args.progress,
         )
     arrays = result_arrays(result, stats)
     meta = {
@@ -103,13 +131,13 @@ def _cobahh(args: argparse.Namespace) -> int:
         from hh_brian.report.network import plot_network
 
         plot_network(result, plot)
-    print(
-        f"COBAHH {args.n_neurons} neurons, {float(duration / second):g} s, {args.device}: "
-        f"rate exc {stats.rate_exc:.2f} Hz, inh {stats.rate_inh:.2f} Hz, CV ISI exc "
-        f"{stats.cv_exc:.3f}, inh {stats.cv_inh:.3f}; run {stats.run_time:.2f} s "
-        f"(total {stats.total_time:.2f} s) -> {out}"
+    set_summary(
+        args,
+        f"wrote {out} (COBAHH {args.n_neurons} neurons, {float(duration / second):g} s, "
+        f"{args.device}: exc {stats.rate_exc:.2f} Hz, inh {stats.rate_inh:.2f} Hz, CV ISI "
+        f"exc {stats.cv_exc:.3f}, inh {stats.cv_inh:.3f}; loop {stats.run_time:.2f} s)",
     )
     return EXIT_OK
 
 
-register(NAME, add_parser, run)
+register(NAME, add_parser, run, check)

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 
+from hh_brian.cli.checks import REPORT, check_method, check_outputs
 from hh_brian.cli.options import load_preset
+from hh_brian.cli.progress import set_summary
 from hh_brian.cli.registry import EXIT_FAILED, EXIT_OK, register
 
 NAME = "validate"
@@ -69,12 +71,26 @@ def run(args: argparse.Namespace) -> int:
         dt=dt,
         methods=methods,
         orders=not args.skip_orders,
+        progress=args.progress,
     )
     print("\n".join(report_lines(result)))
+    written = []
     if report:
-        for path in write_report(result, report):
+        written = write_report(result, report)
+        for path in written:
             print(f"wrote {path}")
+    verdict = "every check passed" if result.passed else "some checks FAILED"
+    where = f"; wrote {', '.join(str(p) for p in written)}" if written else ""
+    set_summary(args, f"{preset.name}: {verdict} ({', '.join(methods)}){where}")
     return EXIT_OK if result.passed else EXIT_FAILED
 
 
-register(NAME, add_parser, run)
+def check(args: argparse.Namespace) -> None:
+    """The report path and the method names, before Brian2 loads."""
+    for method in (m.strip() for m in args.methods.split(",")):
+        if method:
+            check_method(method, "--methods")
+    check_outputs(args, REPORT)
+
+
+register(NAME, add_parser, run, check)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from hh_brian.cli.checks import OUT_CSV, PLOT, check_method, check_outputs, check_positive
 from hh_brian.cli.options import add_set, load_preset, naming_flags
+from hh_brian.cli.progress import set_summary
 from hh_brian.cli.registry import EXIT_OK, register
 from hh_brian.core.errors import HHBrianInputError
 
@@ -160,7 +162,9 @@ def run(args: argparse.Namespace) -> int:
     from hh_brian.engines.brian2.vclamp import run_vclamp
 
     with naming_flags(**FLAGS):
-        trace = run_vclamp(preset, protocol, method=args.method, series_resistance=rs)
+        trace = run_vclamp(
+            preset, protocol, method=args.method, series_resistance=rs, progress=args.progress
+        )
     analysis = analyse(trace)
 
     import numpy as np
@@ -182,7 +186,22 @@ def run(args: argparse.Namespace) -> int:
     print("\n".join(report.summary_lines(analysis)))
     for path in outputs:
         print(path)
+    written = ", ".join(str(path) for path in outputs)
+    set_summary(args, f"wrote {written} ({protocol.n_sweeps} sweeps, {kind})")
     return EXIT_OK
+
+
+def check(args: argparse.Namespace) -> None:
+    """Outputs (all different), method and memory limit, before Brian2 loads."""
+    check_method(args.method)
+    check_positive(args.memory_limit, "--memory-limit")
+    check_outputs(
+        args,
+        OUT_CSV,
+        ("fits", (".csv",), "--fits"),
+        PLOT,
+        ("traces", (".npz",), "--traces"),
+    )
 
 
 def _meta(args: argparse.Namespace, preset, trace) -> dict:
@@ -206,7 +225,7 @@ def _meta(args: argparse.Namespace, preset, trace) -> dict:
     }
 
 
-register(NAME, add_parser, run)
+register(NAME, add_parser, run, check)
 
 
 def _check_memory(preset, protocol, limit_mib: float) -> None:

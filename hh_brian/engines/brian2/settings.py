@@ -3,7 +3,8 @@
 Brian2 keeps its code-generation target, compiler flags, device and random state in
 process-wide globals.  hh-brian never leaves them changed: every run that needs a
 setting wraps itself in :func:`brian2_settings`, which restores what it found on the
-way out, also when the run raises.
+way out, also when the run raises.  Within the block Brian2's compiler-flag checks are
+read from and kept on disk (:mod:`hh_brian.engines.brian2.compiler_flags`).
 
 >>> from brian2 import prefs
 >>> before = prefs["codegen.target"]
@@ -24,6 +25,8 @@ import numpy as np
 from brian2 import get_device, prefs, set_device
 from brian2 import seed as brian2_seed
 from brian2.devices.device import reset_device
+
+from hh_brian.engines.brian2.compiler_flags import remembered_flags
 
 __all__ = ["brian2_settings", "preference_values"]
 
@@ -87,7 +90,8 @@ def brian2_settings(
             except NotImplementedError:
                 runtime_state = None
             brian2_seed(seed)
-        yield
+        with remembered_flags():
+            yield
     finally:
         if changed_device:
             get_device().reinit()

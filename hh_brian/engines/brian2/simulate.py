@@ -31,8 +31,11 @@ from brian2 import (
 
 from hh_brian.core.defaults import DEFAULT_METHOD
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError, blow_up_advice
+from hh_brian.core.progress import Progress
 from hh_brian.core.timegrid import check_time_step
+from hh_brian.engines.brian2.compile_notice import run_reporting
 from hh_brian.engines.brian2.fastpath import fast_enabled, runtime_codeobj_class
+from hh_brian.engines.brian2.names import BRIAN2_METHODS, TARGETS
 from hh_brian.engines.brian2.recording import record_indices, record_step, recorded_variables
 from hh_brian.engines.brian2.rush_larsen import register_methods
 from hh_brian.engines.brian2.settings import brian2_settings, check_completed
@@ -59,11 +62,6 @@ from hh_brian.render.brian2 import (
 )
 from hh_brian.render.spike_inputs import RenderedSpikeInputs, render_spike_inputs
 
-#: Integration methods hh-brian passes to Brian2 (each is always explicit); the first is
-#: the default (:data:`hh_brian.core.defaults.DEFAULT_METHOD`).
-BRIAN2_METHODS = ("rush_larsen2", "exponential_euler", "rk4", "euler")
-#: Brian2 code-generation targets for the runtime device.
-TARGETS = ("cython", "numpy")
 #: Gates may leave [0, 1] by this much (round-off) before a run counts as blown up.
 GATE_SLACK = 1e-9
 #: How often the state is checked during a run (a blown-up run is stopped there).
@@ -118,6 +116,7 @@ def simulate(
     synapses: Sequence[SpikeInput] = (),
     record_dt: Quantity | None = None,
     variables: Sequence[str] | None = None,
+    progress: Progress = None,
 ) -> SimulationResult:
     """Integrate *preset* with Brian2's runtime device.
 
@@ -167,6 +166,9 @@ def simulate(
         Synaptic input from given spike times onto every neuron
         (:mod:`hh_brian.render.spike_inputs`: each spike raises the conductance
         at its arrival time, which must lie on the grid).
+    progress : callable, optional
+        Receives :class:`~hh_brian.core.progress.Step` reports: code generation, Cython
+        compilation (a model's first run only) and the simulated time.
 
     Returns
     -------
@@ -264,7 +266,8 @@ def simulate(
             network.add(NetworkOperation(guard.check, dt=max(GUARD_INTERVAL, dt), when="end"))
         started = time.perf_counter()
         try:
-            network.run(n_steps * dt, namespace=namespace)
+            task = f"simulate {preset.name}"
+            run_reporting(network, n_steps * dt, progress, task, namespace=namespace)
         except BrianObjectException as exc:
             if not isinstance(exc.__cause__ or exc.__context__, ArithmeticError):
                 raise

@@ -45,6 +45,8 @@ from scipy.optimize import brentq
 
 from hh_brian.core.defaults import DEFAULT_METHOD
 from hh_brian.core.errors import HHBrianInputError, SimulationBlowUpError, blow_up_advice
+from hh_brian.core.progress import Progress
+from hh_brian.engines.brian2.compile_notice import run_reporting
 from hh_brian.engines.brian2.fastpath import fast_enabled, runtime_codeobj_class
 from hh_brian.engines.brian2.rush_larsen import register_methods
 from hh_brian.engines.brian2.settings import brian2_settings, check_completed
@@ -127,6 +129,7 @@ def run_vclamp(
     series_resistance: Quantity | None = None,
     target: str = "cython",
     fast: bool | None = None,
+    progress: Progress = None,
 ) -> ClampTrace:
     """Run every sweep of *protocol* at once, in one NeuronGroup (one neuron per sweep).
 
@@ -143,6 +146,8 @@ def run_vclamp(
         Brian2 code-generation target.
     fast : bool, optional
         The fast path of :mod:`hh_brian.engines.brian2.fastpath` (default on).
+    progress : callable, optional
+        Receives :class:`~hh_brian.core.progress.Step` reports of the run.
 
     Returns
     -------
@@ -209,7 +214,8 @@ def run_vclamp(
         guard = BlowUpGuard(group, network, model.gate_names)
         network.add(NetworkOperation(guard.check, dt=max(GUARD_INTERVAL, protocol.dt), when="end"))
         started = time.perf_counter()
-        network.run(samples * protocol.dt, namespace=namespace)
+        task = f"voltage clamp, {protocol.n_sweeps} sweeps"
+        run_reporting(network, samples * protocol.dt, progress, task, namespace=namespace)
         wall = time.perf_counter() - started
         check_completed(network, samples * protocol.dt, "the voltage clamp", guard)
         if guard.tripped_at is not None:

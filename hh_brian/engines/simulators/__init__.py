@@ -48,7 +48,13 @@ import numpy as np
 
 from hh_brian.core.errors import HHBrianInputError
 
-INSTALL_HINT = "pip install 'hh-brian[simulators]'"
+#: MOOSE has its own extra: its wheel pulls in GUI stacks (PyQt5, vpython) and pyNeuroML.
+EXTRAS = {"neuron": "simulators", "nest": "simulators", "moose": "moose", "jneuroml": "neuroml"}
+
+
+def install_hint(simulator: str) -> str:
+    """``pip install 'hh-brian[<extra>]'`` for the extra that installs *simulator*."""
+    return f"pip install 'hh-brian[{EXTRAS.get(simulator, 'simulators')}]'"
 
 
 class SimulatorNotInstalled(ImportError):
@@ -115,7 +121,7 @@ def require(package: str, requirement: str, simulator: str):
     except ImportError as exc:
         raise SimulatorNotInstalled(
             f"simulator {simulator!r} needs the Python package {package!r}, which is not "
-            f"installed: run `pip install {requirement}` (or `{INSTALL_HINT}` for all three)"
+            f"installed: run `pip install {requirement}` (or `{install_hint(simulator)}`)"
         ) from exc
 
 

@@ -14,7 +14,12 @@ from collections.abc import Callable
 import numpy as np
 from brian2 import ms, mV
 
-from hh_brian.engines.simulators import SIMULATORS, SimulatorCannotExpress, run_simulator
+from hh_brian.engines.simulators import (
+    EXTRAS,
+    SIMULATORS,
+    SimulatorCannotExpress,
+    run_simulator,
+)
 from hh_brian.engines.simulators.cell import squid_structure_problem
 from hh_brian.engines.simulators.protocol import protocol_from_current
 from hh_brian.engines.trace import Trace
@@ -41,7 +46,7 @@ class SimulatorEngine:
 
     @property
     def install_hint(self) -> str:
-        return f"pip install '{SIMULATORS[self.name][2]}' (or hh-brian[simulators])"
+        return f"pip install '{SIMULATORS[self.name][2]}' (or hh-brian[{EXTRAS[self.name]}])"
 
     def cannot_express(self, model) -> str | None:
         """Why the simulator cannot run *model* (NEST, MOOSE: anything but the squid
