@@ -7,9 +7,9 @@ Works on the model description through the NumPy reference model
 - :mod:`.equilibria`: branches of equilibria, saddle-node and Hopf points
   (pseudo-arclength continuation; Keller 1977);
 - :mod:`.lyapunov`: first Lyapunov coefficient (Kuznetsov 2004, eq. 3.20);
-- :mod:`.shooting`, :mod:`.cycles`: periodic orbits by multiple shooting and their
-  continuation from Hopf points, folds of cycles, SNIC and homoclinic ends
-  (Seydel 2010);
+- :mod:`.shooting`, :mod:`.continuation`, :mod:`.cycles`: periodic orbits by multiple
+  shooting and their pseudo-arclength continuation from Hopf points (or from a
+  simulated orbit), folds of cycles, SNIC and homoclinic ends (Seydel 2010);
 - :mod:`.diagram`: :func:`bifurcation_diagram`, the whole diagram;
 - :mod:`.result`: :class:`BifurcationDiagram`, its CSV tables and summary.
 """

@@ -25,7 +25,7 @@ STYLE = {
     "hopf_supercritical": ("o", "supHopf"),
     "hopf": ("o", "Hopf"),
     "fold_of_cycles": ("D", "LPC"),
-    "snic": ("*", "SNIC"),
+    "snic": ("*", "SNIC"),  # drawn over the saddle-node it sits on
     "homoclinic": ("^", "HC"),
 }
 STABLE, UNSTABLE = "-", "--"
@@ -57,6 +57,24 @@ def _draw_branches(ax, diagram, frequency_ax=None) -> None:
                 frequency_ax.plot(branch.p[run], frequency, style, color=CYCLE_COLOUR, lw=1.4)
 
 
+def _draw_frequency_points(ax, diagram) -> None:
+    """Special points on the frequency panel; a SNIC joins its branch to 0 Hz."""
+    for point in diagram.points:
+        if not np.isfinite(point.frequency_hz):
+            continue
+        marker, _ = STYLE.get(point.kind, ("x", point.kind))
+        ax.plot(point.p, point.frequency_hz, marker, ms=6, mec=POINT_COLOUR, mfc="white", zorder=5)
+        if point.kind == "snic":
+            branch = diagram.cycles[int(point.branch.split("_")[-1])]
+            ax.plot(
+                [branch.p[-1], point.p],
+                [1e3 / branch.period[-1], 0.0],
+                ":",
+                color=CYCLE_COLOUR,
+                lw=1.4,
+            )
+
+
 def _draw_points(
     ax,
     diagram,
@@ -82,10 +100,10 @@ def _draw_points(
                 point.p,
                 y,
                 marker,
-                ms=7,
+                ms=11 if point.kind == "snic" else 7,
                 mec=POINT_COLOUR,
                 mfc=POINT_COLOUR if filled else "white",
-                zorder=5,
+                zorder=6 if point.kind == "snic" else 5,
             )
         if not labels or not lo <= point.p <= hi:
             continue
@@ -152,6 +170,7 @@ def plot_bifurcation(diagram, path: str | Path) -> Path:
             for axis in (v_ax, f_ax):
                 axis.axvspan(lo, hi, color="gold", alpha=0.3, lw=0)
         _draw_branches(v_ax, diagram, f_ax)
+        _draw_frequency_points(f_ax, diagram)
         # the full range labels only what the enlarged panel does not show
         _draw_points(v_ax, diagram, labels=True, window=limits, exclude=None if limits else window)
         f_ax.set_xlabel(xlabel)
