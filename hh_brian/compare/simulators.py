@@ -67,8 +67,7 @@ from hh_brian.models.presets import Preset
 from hh_brian.models.stimulus_base import Stimulus
 
 SIMULATOR_NAMES = engine_names()
-#: Method used for hh-brian's own engines (hh-brian's default).
-OWN_METHOD = DEFAULT_METHOD
+OWN_METHOD = DEFAULT_METHOD  #: hh-brian's own engines run its default method
 
 
 @dataclass
