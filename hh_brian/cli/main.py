@@ -109,15 +109,20 @@ def _add_shared(subparsers: argparse._SubParsersAction) -> None:
         )
 
 
-def _prepare_brian2() -> None:
-    """Import Brian2 (after every quick check), silence its duplicate warnings, and
-    freeze the objects imported so far: Brian2 runs the garbage collector at every
-    ``run()``, and the frozen modules (Brian2, SymPy, matplotlib) are then not scanned.
-    A command-line process is short-lived, so nothing is lost by never freeing them."""
-    import gc
+def _prepare_brian2(whole_process: bool) -> None:
+    """Import Brian2 (after every quick check) and silence its duplicate warnings.
 
+    When ``main`` is the process's command (*whole_process*: the arguments come from
+    ``sys.argv``), also freeze the objects imported so far: Brian2 runs the garbage
+    collector at every ``run()``, the frozen modules (Brian2, SymPy, matplotlib) are
+    then not scanned, and interpreter shutdown is shorter.  A command-line process is
+    short-lived, so nothing is lost by never freeing them; a caller that runs ``main``
+    many times in one process (tests) is left alone."""
     _quiet_brian2()
-    gc.freeze()
+    if whole_process:
+        import gc
+
+        gc.freeze()
 
 
 def _quiet_brian2() -> None:
@@ -147,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with overwriting(getattr(args, "force", False)):
             if command.check is not None:  # paths and options: still no Brian2
                 command.check(args)
-        _prepare_brian2()  # after every quick check: those answers never load Brian2
+        _prepare_brian2(argv is None)  # after every quick check: they never load Brian2
         with (
             overwriting(getattr(args, "force", False)),
             terminated_as_exception(),

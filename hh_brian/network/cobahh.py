@@ -74,6 +74,7 @@ def cobahh_spec(
     record_dt: Quantity | None = None,
     method: str = "exponential_euler",
     dt: Quantity = DT,
+    delay: Quantity = 0 * ms,
 ) -> NetworkSpec:
     """The COBAHH network as a :class:`~hh_brian.network.spec.NetworkSpec`.
 
@@ -96,6 +97,8 @@ def cobahh_spec(
     method, dt : str, Quantity
         Integration method and time step (the benchmark's: exponential Euler at
         0.1 ms, which misrepresents Traub-Miles cells; rk4 at 0.01 ms is accurate).
+    delay : Quantity
+        Synaptic delay (0, as in Brian2's example; NEST's minimum is its resolution).
     """
     if not isinstance(n_neurons, int | np.integer) or n_neurons < 5:
         raise HHBrianInputError(f"n_neurons must be an integer >= 5, got {n_neurons!r}")
@@ -116,7 +119,7 @@ def cobahh_spec(
         k_inh = int(round(P_CONNECT * (1 - EXC_FRACTION) * N_NEURONS))
         degree = {"exc": {"in_degree": min(k_exc, n_exc)}, "inh": {"in_degree": min(k_inh, n_inh)}}
     connections = tuple(
-        Connection(src, tgt, "exc" if src == "exc" else "inh", w, **degree[src])
+        Connection(src, tgt, "exc" if src == "exc" else "inh", w, delay=delay, **degree[src])
         for src, w in (("exc", we), ("inh", wi))
         for tgt in ("exc", "inh")
     )
@@ -175,12 +178,19 @@ def run_cobahh(
     memory_limit: int = DEFAULT_MEMORY_LIMIT,
     method: str = "exponential_euler",
     dt: Quantity = DT,
+    delay: Quantity = 0 * ms,
     progress: Progress = None,
 ) -> tuple[NetworkResult, CobahhStatistics]:
     """Run COBAHH and summarise it; see :func:`cobahh_spec` and
     :func:`hh_brian.network.build.run_network`."""
     spec = cobahh_spec(
-        n_neurons, seed=seed, connectivity=connectivity, record=record, method=method, dt=dt
+        n_neurons,
+        seed=seed,
+        connectivity=connectivity,
+        record=record,
+        method=method,
+        dt=dt,
+        delay=delay,
     )
     result = run_network(
         spec,
