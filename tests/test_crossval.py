@@ -36,7 +36,13 @@ def amplification(name: str) -> float:
     return amplification_factor(preset, default_current(preset), DURATION, DT, "exponential_euler")
 
 
-@pytest.mark.parametrize("method", BRIAN2_METHODS)
+#: rush_larsen2's cases run with the slow ones; its quick twin check is in test_rush_larsen.py.
+METHODS_QUICK = [
+    pytest.param(m, marks=pytest.mark.slow) if m == "rush_larsen2" else m for m in BRIAN2_METHODS
+]
+
+
+@pytest.mark.parametrize("method", METHODS_QUICK)
 @pytest.mark.parametrize("name", ALL)
 def test_identical_schemes_agree_to_round_off_at_every_step(name, method):
     preset = get_preset(name)
@@ -67,10 +73,7 @@ def test_observed_order_matches_declared_order(name, method):
     assert np.all(np.diff(estimate.errors_mV) < 0), "errors must fall as dt falls"
 
 
-@pytest.mark.parametrize(
-    "method",
-    [pytest.param(m, marks=pytest.mark.slow) if m == "rush_larsen2" else m for m in BRIAN2_METHODS],
-)
+@pytest.mark.parametrize("method", METHODS_QUICK)
 def test_spike_counts_match_gold_and_times_converge_at_the_declared_order(method):
     preset = get_preset("dayan_abbott")
     check = spike_timing(preset, default_current(preset), DURATION, DT, method)

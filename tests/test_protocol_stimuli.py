@@ -70,7 +70,10 @@ def _errors(stimuli, gold_v, method, dts):
     return np.array(errors)
 
 
-@pytest.mark.parametrize("method", sorted(ORDER))
+@pytest.mark.parametrize(
+    "method",
+    [pytest.param(m, marks=pytest.mark.slow) if m == "rush_larsen2" else m for m in sorted(ORDER)],
+)
 def test_each_method_keeps_its_order_on_pulses_and_sines(protocol, method):
     name, stimuli, gold_v = protocol
     errors = _errors(stimuli, gold_v, method, DTS[:-1])

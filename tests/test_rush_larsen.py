@@ -29,6 +29,7 @@ from hh_brian.engines.brian2.rush_larsen import (
     linear_forms,
     register_methods,
 )
+from hh_brian.engines.brian2.settings import brian2_settings
 from hh_brian.engines.brian2.simulate import simulate
 from hh_brian.engines.reference import INTEGRATORS
 from hh_brian.engines.reference_bridge import MATCHING_SCHEME, simulate_reference
@@ -128,12 +129,13 @@ def _toy_error(dt_ms: float) -> float:
     x0/sqrt(1 + 2 x0**2 t/tau)."""
     register_methods()
     tau = 1 * ms
-    group = NeuronGroup(
-        1, "dx/dt = -x**3/tau : 1", method=RUSH_LARSEN2, dt=dt_ms * ms, namespace={"tau": tau}
-    )
-    group.x = 2.0
-    monitor = StateMonitor(group, "x", record=0)
-    Network(group, monitor).run(2 * ms, namespace={"tau": tau})
+    with brian2_settings(target="numpy"):  # a one-line model: no compilation needed
+        group = NeuronGroup(
+            1, "dx/dt = -x**3/tau : 1", method=RUSH_LARSEN2, dt=dt_ms * ms, namespace={"tau": tau}
+        )
+        group.x = 2.0
+        monitor = StateMonitor(group, "x", record=0)
+        Network(group, monitor).run(2 * ms, namespace={"tau": tau})
     t = np.asarray(monitor.t / ms)
     exact = 2.0 / np.sqrt(1 + 8.0 * t)
     return float(np.max(np.abs(monitor.x[0] - exact)))
@@ -145,7 +147,9 @@ def test_an_equation_not_linear_in_its_variable_is_still_second_order():
     assert np.all(np.abs(orders - 2) <= ORDER_MARGIN), (errors, orders)
 
 
-@pytest.mark.parametrize("name", list(PRESETS))
+@pytest.mark.parametrize(
+    "name", [n if n == "dayan_abbott" else pytest.param(n, marks=pytest.mark.slow) for n in PRESETS]
+)
 def test_no_blow_up_at_a_coarse_step_on_any_built_in_cell(name):
     """dt = 0.1 ms, the benchmark's step: the gates and V take exponential steps towards
     values in their ranges, so nothing leaves [0, 1] (simulate raises on a blow-up).
@@ -164,9 +168,10 @@ def test_no_blow_up_at_a_coarse_step_on_any_built_in_cell(name):
 
 def test_a_constant_coefficient_decay_is_integrated_exactly():
     register_methods()
-    group = NeuronGroup(1, "dg/dt = -g/(5*ms) : 1", method=RUSH_LARSEN2, dt=0.1 * ms)
-    group.g = 1.0
-    Network(group).run(10 * ms)
+    with brian2_settings(target="numpy"):
+        group = NeuronGroup(1, "dg/dt = -g/(5*ms) : 1", method=RUSH_LARSEN2, dt=0.1 * ms)
+        group.g = 1.0
+        Network(group).run(10 * ms)
     assert abs(float(group.g[0]) - np.exp(-2.0)) < 1e-14
 
 
@@ -176,10 +181,15 @@ def test_the_midpoint_stage_reads_t_plus_half_dt():
 
     def error(dt_ms):
         ns = {"w": 2 * np.pi * 200 * Hz, "tau": 2 * ms}
-        group = NeuronGroup(
-            1, "dx/dt = cos(w*t)/ms - x/tau : 1", method=RUSH_LARSEN2, dt=dt_ms * ms, namespace=ns
-        )
-        Network(group).run(5 * ms, namespace=ns)
+        with brian2_settings(target="numpy"):
+            group = NeuronGroup(
+                1,
+                "dx/dt = cos(w*t)/ms - x/tau : 1",
+                method=RUSH_LARSEN2,
+                dt=dt_ms * ms,
+                namespace=ns,
+            )
+            Network(group).run(5 * ms, namespace=ns)
         w, tau, t = float(ns["w"] * second) * 1e-3, 2.0, 5.0  # 1/ms, ms, ms
         k = 1 / tau
         exact = (k * np.cos(w * t) + w * np.sin(w * t) - k * np.exp(-k * t)) / (k**2 + w**2)
@@ -195,9 +205,8 @@ def test_the_midpoint_stage_reads_t_plus_half_dt():
 ERROR_FRACTION = 1 / 20
 
 
-@pytest.mark.parametrize(
-    "name", [n if n == "dayan_abbott" else pytest.param(n, marks=pytest.mark.slow) for n in PRESETS]
-)
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(PRESETS))
 def test_spike_times_are_at_least_twenty_times_closer_than_exponential_euler(name):
     from hh_brian.compare.crossval_gold import gold_spike_times_ms
 

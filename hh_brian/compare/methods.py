@@ -321,6 +321,7 @@ def compare_methods(
     duration: Quantity,
     engines: Sequence[str] = ENGINES,
     progress: Progress = None,
+    order_window: bool = True,
 ) -> MethodComparison:
     """Run every (engine, method, dt) and score it against the gold solution.
 
@@ -342,6 +343,9 @@ def compare_methods(
         ``"brian2"`` and/or ``"reference"``, each once.
     progress : callable, optional
         Receives a :class:`~hh_brian.core.progress.Step` before each run.
+    order_window : bool
+        Find the window from rest to just past the first spike for the voltage orders
+        (one more gold solve); False scores the whole run there too (spike times only).
 
     Returns
     -------
@@ -351,6 +355,8 @@ def compare_methods(
     dts = check_dts(dts, duration)
     if isinstance(current, list | tuple):
         current = check_stimuli(preset, current, dts, duration)
+        window = duration
+    elif not order_window:
         window = duration
     else:
         window = min(order_window_ms(preset, current), float(duration / ms)) * ms

@@ -1,8 +1,9 @@
 """Measured cost of one step of each method, relative to exponential Euler.
 
-From ``benchmarks/default_method.py`` (fast runtime-Cython path, Dayan & Abbott,
-N = 100 000 neurons, 2000 steps, median of 3; ``benchmarks/results/default_method.json``):
-ns per neuron-step divided by exponential Euler's in the same run.  The cost of a
+From ``benchmarks/step_cost.py`` (``benchmarks/results/step_cost.json``: the
+cpp_standalone fast path, whose loop timer excludes Brian2's per-run overhead, Dayan &
+Abbott, N = 100 000 neurons, 2000 steps, the methods interleaved, ratio of the medians
+of 3): ns per neuron-step divided by exponential Euler's.  The cost of a
 simulated millisecond is ``relative step cost / dt``; the demo's accuracy-against-cost
 panel and the README's defaults table use it.  Rerun the benchmark to update.
 """
@@ -15,9 +16,9 @@ __all__ = ["RELATIVE_STEP_COST", "relative_cost_per_ms"]
 RELATIVE_STEP_COST = {
     "exponential_euler": 1.0,
     "exponential_euler_tau": 1.0,
-    "euler": 0.89,
-    "rk4": 2.82,
-    "rush_larsen2": 1.52,
+    "euler": 0.70,
+    "rk4": 2.65,
+    "rush_larsen2": 1.88,
 }
 
 

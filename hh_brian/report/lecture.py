@@ -9,14 +9,24 @@ from brian2 import ms, mV, uA
 from brian2.units import mm
 from matplotlib.figure import Figure
 
+from hh_brian.analysis.event_threshold import EventThreshold
 from hh_brian.compare.lecture import BRIAN2_METHODS, LectureRun
+from hh_brian.compare.squid_vs_lecture import count
 from hh_brian.report.plotting import save_figure
 
 
 def plot_lecture(
-    result: LectureRun, path: str | Path, *, window_ms: tuple[float, float] = (0, 1000)
+    result: LectureRun,
+    path: str | Path,
+    *,
+    window_ms: tuple[float, float] = (0, 1000),
+    threshold: EventThreshold | None = None,
 ) -> Path:
-    """Input, voltage of every run (overlaid) and Brian2 - reference differences."""
+    """Input, voltage of every run (overlaid) and Brian2 - reference differences.
+
+    With *threshold* (:mod:`hh_brian.analysis.event_threshold`), its level and
+    ``V_spike`` are drawn and each run's spikes are counted at both.
+    """
     figure = Figure(figsize=(9, 7))
     ax_i, ax_v, ax_d = figure.subplots(
         3, 1, sharex=True, gridspec_kw={"height_ratios": [1, 2.2, 1.3]}
@@ -30,13 +40,20 @@ def plot_lecture(
     ax_i.set_ylabel("I_e/A [uA/mm^2]")
     styles = {"brian2": "-", "reference": "--"}
     for (engine, method), run in result.runs.items():
+        spikes = f"{len(run.spike_times)} spikes at V_spike"
+        if threshold is not None and threshold.level_mV is not None:
+            spikes = f"{count(run, threshold)} at {threshold.level_mV:.1f} mV, " + spikes
         ax_v.plot(
             t_ms[keep],
             np.asarray(run.v[0] / mV)[keep],
             styles[engine],
             lw=0.8,
-            label=f"{engine} {method} ({len(run.spike_times)} spikes)",
+            label=f"{engine} {method} ({spikes})",
         )
+    if threshold is not None and threshold.level_mV is not None:
+        v_spike = float(result.preset.parameters["V_spike"] / mV)
+        ax_v.axhline(v_spike, color="grey", lw=0.8, ls=":", label=f"V_spike = {v_spike:g} mV")
+        ax_v.axhline(threshold.level_mV, color="black", lw=1.0, ls="--", label="counting level")
     ax_v.set_ylabel("V [mV]")
     ax_v.legend(fontsize=7, ncol=2, loc="upper right")
     for method in BRIAN2_METHODS:
