@@ -145,6 +145,9 @@ class Channel:
     nernst : NernstReversal or None
         The ion's concentrations when ``E`` is the Nernst potential at the model's
         temperature (:mod:`hh_brian.models.nernst`); ``E`` then holds that value.
+    gamma : Quantity or None
+        Single-channel (unitary) conductance (siemens), for channel noise: the number
+        of channels is ``g * area / gamma`` (:mod:`hh_brian.noise.counts`).
     """
 
     name: str
@@ -156,6 +159,7 @@ class Channel:
     description: str = ""
     ion: str | None = field(default=None)
     nernst: NernstReversal | None = None
+    gamma: Quantity | None = None
 
     def phi(self, celsius: float) -> float:
         """Temperature factor ``q10 ** ((celsius - celsius_ref) / 10)`` (1 without a q10)."""

@@ -29,7 +29,8 @@ A channel without ``gates`` is a leak.  ``E`` may instead be the ion's concentra
 (:mod:`hh_brian.models.nernst`).  Extensions hh-brian reads: ``[model] length_unit``
 (``"cm"`` or ``"mm"``, for display), ``[model] numpy_twin`` (the hand-written NumPy rates
 of a built-in squid model), a structured ``citation`` table (``authors, year, title,
-source, doi, url``) and a ``description`` per channel.  Written by
+source, doi, url``), a ``description`` and a single-channel conductance ``gamma =
+"20*pS"`` per channel (channel noise: :mod:`hh_brian.noise.counts`).  Written by
 :func:`~hh_brian.models.modelfile_writer.model_to_toml` (re-exported here).
 
 Every error names the file, the key, what was expected and an example.
@@ -51,18 +52,14 @@ from hh_brian.models.channels import FORM_KEYS, INF_TAU, INSTANTANEOUS, RATES, C
 from hh_brian.models.citation import Citation
 from hh_brian.models.modelfile_writer import model_to_toml
 from hh_brian.models.nernst import read_reversal
-from hh_brian.models.validation import (
-    check_model,
-    expression_example,
-    validate_parameter,
-)
+from hh_brian.models.validation import check_model, expression_example, validate_parameter
 
 #: Largest model file read (bytes): a model is text of a few kB.
 MAX_FILE_BYTES = 1_000_000
 
 _MODEL_KEYS = ("name", "title", "convention", "citation", "notes", "length_unit", "numpy_twin")
 _MEMBRANE_KEYS = ("C_m", "area", "celsius", "V_spike", "v_rest_guess")
-_CHANNEL_KEYS = ("g", "E", "gates", "q10", "celsius_ref", "description", "ion")
+_CHANNEL_KEYS = ("g", "E", "gates", "q10", "celsius_ref", "description", "ion", "gamma")
 _GATE_KEYS = ("alpha", "beta", "inf", "tau", "instantaneous")
 _TOP_KEYS = ("model", "membrane", "parameters", "channels")
 _CITATION_KEYS = ("authors", "year", "title", "source", "doi", "url", "text")
@@ -312,6 +309,8 @@ def _read_channel(r: _Reader, name: str, data: object, has_area: bool) -> Channe
         g_text, f"{key}.g", siemens if absolute else siemens / umetre**2, "'36*mS/cm**2'"
     )
     E, nernst = read_reversal(data["E"], f"{key}.E", r.quantity, r.fail)
+    gamma = data.get("gamma")  # single-channel conductance (hh_brian.noise.counts)
+    gamma = None if gamma is None else r.quantity(gamma, f"{key}.gamma", siemens, "'20*psiemens'")
     q10 = data.get("q10")
     celsius_ref = data.get("celsius_ref")
     if q10 is not None:
@@ -350,6 +349,7 @@ def _read_channel(r: _Reader, name: str, data: object, has_area: bool) -> Channe
         description=str(data.get("description", "")),
         ion=data.get("ion"),
         nernst=nernst,
+        gamma=gamma,
     )
 
 

@@ -103,6 +103,8 @@ def model_to_toml(model: CellModel) -> str:
             )
         if ch.q10 is not None:
             out += [f"q10 = {ch.q10!r}", f"celsius_ref = {ch.celsius_ref!r}"]
+        if ch.gamma is not None:
+            out.append(f"gamma = {_q(ch.gamma, lu)}")
         for gate in ch.gates:
             out.append(f"[channels.{ch.name}.{gate.name}]")
             out += [f"{k} = {_s(v)}" for k, v in gate.expressions.items()]

@@ -101,7 +101,7 @@ def validate_parameter(name: str, value: object, reference: object) -> Quantity:
     if not math.isfinite(magnitude):
         raise HHBrianInputError(f"{what}: {value} is not finite; e.g. {example}")
     shown = display_value(value)
-    positive = name in ("C_m", "area") or name.startswith("q10")
+    positive = name in ("C_m", "area", "gamma") or name.startswith("q10")
     if positive and magnitude <= 0:
         raise HHBrianInputError(f"{what}: must be positive, got {shown}; e.g. {example}")
     if (name.startswith("g_") or name == "g") and magnitude < 0:
