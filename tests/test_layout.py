@@ -4,7 +4,7 @@ Every ``import`` and ``from ... import`` in ``hh_brian/`` is read with :mod:`ast
 module level and inside functions alike (a lazy import is still a dependency), and
 resolved to the ``hh_brian`` module it names.  The layers, lowest first::
 
-    core < models < render, engines < analysis, compare, bifurcation < network < report < cli
+    core < models < render, engines < analysis, compare, bifurcation, noise < network < report < cli
 
 A module may import from its own layer or below.  Modules of one layer may import
 each other as long as the whole graph stays acyclic.  ``report/`` draws and writes,
@@ -35,6 +35,7 @@ LAYERS = {
     "analysis": 3,
     "compare": 3,
     "bifurcation": 3,
+    "noise": 3,
     "network": 4,
     "report": 5,
     "cli": 6,

@@ -152,6 +152,7 @@ def run_single(
     check_accuracy: bool = False,
     target_text: str = "0.1*ms",
     progress: Progress = None,
+    noise: object = None,
 ) -> tuple[Path, object]:
     """Validate, simulate one neuron under *protocol*, write ``out`` (NPZ) and a figure;
     return the path written and the engine's result.
@@ -166,7 +167,8 @@ def run_single(
     the run is repeated at dt/2 and the estimated error
     (:mod:`hh_brian.compare.accuracy`) is printed and stored in ``meta["accuracy"]``.
     *progress* (the Brian2 engine) receives code generation, compilation and run
-    progress.
+    progress.  *noise* (a :class:`~hh_brian.noise.spec.ChannelNoise`) runs the cell with
+    channel noise on its own engine (:mod:`hh_brian.noise.run`); ``meta`` records it.
     """
     from hh_brian.engines.registry import canonical_name, get_engine, is_available
     from hh_brian.models.drive import make_drive
@@ -176,6 +178,17 @@ def run_single(
     except HHBrianInputError as exc:
         raise HHBrianInputError(f"--engine: {exc}") from None
     runner = get_engine(engine)
+    if noise is not None and noise.is_noisy:
+        from hh_brian.noise.run import NoiseRunner
+
+        if engine not in ("brian2", "reference"):
+            raise HHBrianInputError(f"--engine {engine}: channel noise runs on brian2/reference")
+        runner = NoiseRunner(noise)
+        engine = runner.name
+        if runner.cannot_express(preset):
+            raise HHBrianInputError(
+                f"--channel-noise {noise.kind}: {runner.cannot_express(preset)}"
+            )
     if not is_available(engine):
         raise HHBrianInputError(
             f"--engine: {engine} is not installed; install it with `{runner.install_hint}`"
@@ -249,6 +262,8 @@ def run_single(
         engine=engine,
         protocol=protocol,
     )
+    if noise is not None and noise.is_noisy:
+        meta["channel_noise"] = {**noise.describe(), "counts": result.info["channel_counts"]}
     if check_accuracy:
         meta["accuracy"] = _accuracy(result, preset, protocol, runner, options, target)
     unit, key = (nA, "I_inj_nA") if preset.has_area else (uA / cm**2, "I_inj_uA_per_cm2")

@@ -131,19 +131,51 @@ def add_simulate_parser(subparsers: argparse._SubParsersAction) -> None:
     simulate.add_argument(
         "--target", default="0.1*ms", help="spike-time error target (default 0.1*ms)"
     )
+    simulate.add_argument(
+        "--channel-noise",
+        default="none",
+        metavar="MODEL",
+        help="markov (channel states, NumPy engine), langevin (channel-state SDEs, Brian2), "
+        "subunit (gate noise, with a warning) or none (default); needs a model with an area "
+        "(--set area=...) and a gamma per gated channel",
+    )
+    simulate.add_argument(
+        "--seed", default="0", help="seed of the channel noise (default 0; kept in meta)"
+    )
     add_set(simulate)
 
 
-def run_simulate(args: argparse.Namespace) -> int:
-    from hh_brian.cli.runner import Recording, command_protocol, run_single
+def _noise(args: argparse.Namespace):
+    """The channel noise asked for, checked (model name, seed, method)."""
+    from hh_brian.noise.spec import check_noise_method, parse_noise
 
+    try:
+        noise = parse_noise(args.channel_noise, args.seed)
+    except HHBrianInputError as exc:
+        flag = "--seed" if str(exc).startswith("seed") else "--channel-noise"
+        raise HHBrianInputError(f"{flag}: {str(exc).split(': ', 1)[1]}") from None
+    try:
+        return noise, check_noise_method(noise.kind, args.method)
+    except HHBrianInputError as exc:
+        raise HHBrianInputError(f"--method with --channel-noise {noise.kind}: {exc}") from None
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    import sys
+
+    from hh_brian.cli.runner import Recording, command_protocol, run_single
+    from hh_brian.noise.spec import SUBUNIT, SUBUNIT_WARNING
+
+    noise, noise_method = _noise(args)
+    if noise.kind == SUBUNIT:
+        print(f"hh-brian: warning: {SUBUNIT_WARNING}", file=sys.stderr)
     protocol = command_protocol(
         protocol_path=args.protocol,
         current_texts=args.current,
         v0_text=args.v0,
         dt_text=args.dt,
         duration_text=args.duration,
-        method=args.method,
+        method=noise_method or args.method,
     )
     settings = [f"{k}={v}" for k, v in protocol.parameters.items()] + list(args.set or ())
     out, result = run_single(
@@ -156,6 +188,7 @@ def run_simulate(args: argparse.Namespace) -> int:
         check_accuracy=args.check_accuracy,
         target_text=args.target,
         progress=args.progress,
+        noise=noise,
     )
     from brian2 import ms
 
@@ -183,6 +216,7 @@ def check_simulate(args: argparse.Namespace) -> None:
     if args.protocol and not Path(args.protocol).is_file():
         raise HHBrianInputError(f"{args.protocol}: protocol file not found")
     check_positive(args.memory_limit, "--memory-limit")
+    _noise(args)
     check_outputs(args, OUT_NPZ, PLOT)
 
 
