@@ -66,18 +66,20 @@ def noisy_equations(model: CellModel, kind: str) -> list[str]:
     return lines
 
 
-def initial_noise_state(model: CellModel, kind: str, gates: dict[str, float]) -> dict[str, float]:
-    """Mean state at steady gates *gates*: the gates themselves (subunit) or the stationary
-    fraction of every scheme state, a product of binomial probabilities (langevin)."""
+def initial_noise_state(model: CellModel, kind: str, gates: dict[str, object]) -> dict:
+    """Mean state at steady gates *gates* (floats, or arrays of shape (M,)): the gates
+    themselves (subunit) or the stationary fraction of every scheme state, a product of
+    binomial probabilities (langevin)."""
     if kind == SUBUNIT:
         return {g: gates[g] for g in model.gate_names}
     out = {}
     for ch in model.channels:
         if ch.gates:
             scheme = scheme_for(ch)
-            x = np.array([[gates[g]] for g in scheme.gates])
-            p = scheme.stationary(x, 1 - x)[:, 0]  # alpha = x, beta = 1 - x: x_inf = x
-            out.update({scheme.state_name(s): float(p[s]) for s in range(scheme.n_states)})
+            x = np.array([np.atleast_1d(gates[g]) for g in scheme.gates], dtype=float)
+            p = scheme.stationary(x, 1 - x)  # alpha = x, beta = 1 - x: x_inf = x
+            for s in range(scheme.n_states):
+                out[scheme.state_name(s)] = p[s] if p.shape[1] > 1 else float(p[s, 0])
     return out
 
 

@@ -46,8 +46,9 @@ def gillespie_clamp(
     Parameters
     ----------
     scheme : KineticScheme
-    alpha, beta : array_like, shape (G,)
-        The gates' rates at the clamped voltage (1/ms, temperature factor included).
+    alpha, beta : array_like, shape (G,) or (G, M)
+        The gates' rates at the clamped voltage (1/ms, temperature factor included),
+        the same for every patch or one column per patch.
     counts : ndarray of int, shape (S, M)
         Initial channels per state of each of M patches (modified in place).
     sample_times : array_like, shape (K,)
@@ -59,7 +60,10 @@ def gillespie_clamp(
     ndarray of int, shape (K, M)
         Number of channels in the open state at each sample time.
     """
-    rates = scheme.transition_rates(alpha, beta)[:, None]  # (T, 1)
+    alpha, beta = np.asarray(alpha, float), np.asarray(beta, float)
+    if alpha.ndim == 1:
+        alpha, beta = alpha[:, None], beta[:, None]
+    rates = scheme.transition_rates(alpha, beta)  # (T, 1) or (T, M)
     times = np.asarray(sample_times, dtype=float)
     n_samples, n_cells = times.size, counts.shape[1]
     out = np.empty((n_samples, n_cells), dtype=np.int64)
@@ -83,7 +87,7 @@ def gillespie_clamp(
         if not active.any():
             return out
         u = rng.random(n_cells) * total
-        chosen = np.minimum((np.cumsum(propensity, axis=0) < u).sum(axis=0), rates.size - 1)
+        chosen = np.minimum((np.cumsum(propensity, axis=0) < u).sum(axis=0), rates.shape[0] - 1)
         chosen, moving = chosen[active], cells[active]
         counts[source[chosen], moving] -= 1  # one event per cell: no repeated indices
         counts[target[chosen], moving] += 1
