@@ -7,7 +7,7 @@ comparisons allow 4 standard errors (two-sided alpha ~ 6e-5 each).
 
 import numpy as np
 import pytest
-from brian2 import mV, ms, nA, psiemens, umetre
+from brian2 import ms, mV, nA, psiemens, umetre
 from scipy import stats
 
 from hh_brian.core.errors import HHBrianInputError
