@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from brian2 import NeuronGroup, Quantity, StateMonitor, ms, mV
+from brian2 import Network, NeuronGroup, Quantity, StateMonitor, ms, mV
 from brian2 import seed as brian2_seed
 
 from hh_brian.engines.brian2.fastpath import runtime_codeobj_class
@@ -21,7 +21,7 @@ from hh_brian.engines.reference_bridge import reference_model
 from hh_brian.models.cell import CellModel
 from hh_brian.noise.brian2_run import initial_noise_state
 from hh_brian.noise.counts import channel_counts, gated_channels
-from hh_brian.noise.langevin import channel_count_namespace, channel_noise_lines
+from hh_brian.noise.langevin import channel_noise_lines, rate_updates
 from hh_brian.noise.scheme import scheme_for
 from hh_brian.noise.spec import SDE_METHOD, SUBUNIT
 from hh_brian.render.brian2 import namespace_of
@@ -67,7 +67,7 @@ def clamp_open_fractions(
     lines = ["v : volt (constant)"]
     for ch in channels:
         lines += channel_noise_lines(model, ch, kind)
-    namespace = {**namespace_of(model), **channel_count_namespace(counts)}
+    namespace = namespace_of(model)
     v = np.atleast_1d(np.asarray(v / mV, dtype=float))
     steady = reference_model(model).gate_steady_state(v)
     gates = dict(zip(reference_model(model).gate_names, steady, strict=True))
@@ -83,6 +83,9 @@ def clamp_open_fractions(
             name="noise_clamp",
             codeobj_class=runtime_codeobj_class(target, None),
         )
+        group.run_regularly(rate_updates(model), when="before_groups", order=-1)
+        for name, count in counts.items():
+            setattr(group, f"N_{name}", count)
         group.v = v * mV
         for name, value in initial_noise_state(model, kind, gates).items():
             setattr(group, name, value)
@@ -92,8 +95,6 @@ def clamp_open_fractions(
                 opened[ch.name] = scheme_for(ch).state_name(scheme_for(ch).open_state)
         variables = list(opened.values()) + list(model.gate_names)
         monitor = StateMonitor(group, variables, record=True, dt=dt)
-        from brian2 import Network
-
         network = Network(group, monitor)
         network.run(float(times_ms[-1]) * ms + dt, namespace=namespace)
         steps = np.rint(times_ms / float(dt / ms)).astype(int)

@@ -42,7 +42,7 @@ from hh_brian.models.drive import Drive, make_drive
 from hh_brian.models.kinetics import check_initial_state, resting_state
 from hh_brian.models.stimulus_base import Stimulus
 from hh_brian.noise.counts import channel_counts, check_noise_model
-from hh_brian.noise.langevin import channel_count_namespace, channel_noise_lines
+from hh_brian.noise.langevin import channel_noise_lines, rate_updates
 from hh_brian.noise.scheme import scheme_for
 from hh_brian.noise.spec import LANGEVIN, SDE_METHOD, SUBUNIT
 from hh_brian.render.brian2 import (
@@ -126,7 +126,7 @@ def simulate_sde(
     check_noise_model(preset)
     counts = channel_counts(preset)
     n_steps = check_time_step(dt, duration)
-    namespace = {**namespace_of(preset), **channel_count_namespace(counts)}
+    namespace = namespace_of(preset)
     unit = current_unit(preset)
     constant = None
     if isinstance(current, Stimulus | Drive) or isinstance(current, list | tuple):
@@ -158,6 +158,9 @@ def simulate_sde(
             name="hh_noise",
             codeobj_class=runtime_codeobj_class(target, None),
         )
+        group.run_regularly(rate_updates(preset), when="before_groups", order=-1)
+        for name, count in counts.items():
+            setattr(group, f"N_{name}", count)
         group.v = state["v"]
         gates = {g: float(state[g]) for g in preset.gate_names}
         for name, value in initial_noise_state(preset, kind, gates).items():

@@ -42,7 +42,6 @@ noisy runs, so a state slightly outside [0, 1] never aborts a legitimate run.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 
 from hh_brian.models.cell import CellModel
@@ -52,25 +51,36 @@ from hh_brian.noise.spec import LANGEVIN, SUBUNIT
 from hh_brian.render.brian2 import conductance_expression
 
 
-def _rate_lines(ch: Channel) -> tuple[list[str], dict[str, tuple[str, str]]]:
-    """Each gate's rate subexpressions and its (alpha, beta) names; inf/tau gates get
-    ``alpha_x = x_inf/tau_x`` and ``beta_x = (1 - x_inf)/tau_x``."""
+def _rate_lines(ch: Channel) -> tuple[list[str], list[str], dict[str, tuple[str, str]]]:
+    """Each gate's rate variables, the statements that set them, and its (alpha, beta)
+    names; inf/tau gates get ``alpha_x = x_inf/tau_x`` and ``beta_x = (1 - x_inf)/tau_x``.
+
+    The rates are per-neuron variables set at the start of every step (from ``v``
+    there), not subexpressions: stochastic heun evaluates drift and noise at the step's
+    start and at a support point with the same ``v`` (``v`` has no noise term), so this
+    is the same scheme, with each rate computed once per step instead of at every use.
+    """
     units = {"alpha": "Hz", "beta": "Hz", "inf": "1", "tau": "second"}
-    lines, names = [], {}
+    lines, updates, names = [], [], {}
     for gate in ch.gates:
         rendered = gate.rendered_names()
         for key, name in rendered.items():
-            lines.append(f"{name} = {gate.expressions[key]} : {units[key]}")
+            lines.append(f"{name} : {units[key]}")
+            updates.append(f"{name} = {gate.expressions[key]}")
         if gate.form == RATES:
             names[gate.name] = (rendered["alpha"], rendered["beta"])
         elif gate.form == INF_TAU:
             x = gate.name
-            lines += [
-                f"alpha_{x} = {x}_inf/tau_{x} : Hz",
-                f"beta_{x} = (1 - {x}_inf)/tau_{x} : Hz",
-            ]
+            lines += [f"alpha_{x} : Hz", f"beta_{x} : Hz"]
+            updates += [f"alpha_{x} = {x}_inf/tau_{x}", f"beta_{x} = (1 - {x}_inf)/tau_{x}"]
             names[x] = (f"alpha_{x}", f"beta_{x}")
-    return lines, names
+    return lines, updates, names
+
+
+def rate_updates(model: CellModel) -> str:
+    """Statements setting every gated channel's rate variables from ``v`` (run before
+    every step)."""
+    return "\n".join(u for ch in model.channels if ch.gates for u in _rate_lines(ch)[1])
 
 
 def _sigma(flux_sum: str, n_name: str) -> str:
@@ -80,11 +90,14 @@ def _sigma(flux_sum: str, n_name: str) -> str:
 
 def channel_noise_lines(model: CellModel, ch: Channel, kind: str) -> list[str]:
     """Brian2 lines of one gated channel with *kind* noise: its current ``I_<ch>``, its
-    state equations, its rates and, per gate, the fraction of open subunits (named
-    like the gate) as a state (subunit) or a subexpression (langevin)."""
-    lines, rates = _rate_lines(ch)
+    state equations, its rate variables (set by :func:`rate_updates`), its channel count
+    ``N_<ch>`` (a per-neuron constant, so one compiled model serves every area) and, per
+    gate, the fraction of open subunits (named like the gate) as a state (subunit) or a
+    subexpression (langevin)."""
+    lines, _, rates = _rate_lines(ch)
     phi = f"phi_{ch.name}*" if ch.q10 is not None else ""
     n_name = f"N_{ch.name}"
+    lines.append(f"{n_name} : 1 (constant)")
     g = conductance_expression(model, replace(ch, gates=()))
     if kind == SUBUNIT:
         product = "*".join(f"{x.name}**{x.exponent}" for x in ch.gates)
@@ -138,15 +151,10 @@ def noise_state_names(model: CellModel, kind: str) -> dict[str, list[str]]:
     return out
 
 
-def channel_count_namespace(counts: Mapping[str, int]) -> dict[str, float]:
-    """``N_<channel>`` constants for the namespace."""
-    return {f"N_{name}": float(n) for name, n in counts.items()}
-
-
 __all__ = [
     "LANGEVIN",
     "SUBUNIT",
-    "channel_count_namespace",
     "channel_noise_lines",
     "noise_state_names",
+    "rate_updates",
 ]
