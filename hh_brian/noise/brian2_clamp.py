@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from brian2 import Network, NeuronGroup, Quantity, StateMonitor, ms, mV
+from brian2 import Network, NeuronGroup, Quantity, ms, mV
 from brian2 import seed as brian2_seed
 
 from hh_brian.engines.brian2.fastpath import runtime_codeobj_class
@@ -94,11 +94,13 @@ def clamp_open_fractions(
             if kind != SUBUNIT:
                 opened[ch.name] = scheme_for(ch).state_name(scheme_for(ch).open_state)
         variables = list(opened.values()) + list(model.gate_names)
-        monitor = StateMonitor(group, variables, record=True, dt=dt)
-        network = Network(group, monitor)
-        network.run(float(times_ms[-1]) * ms + dt, namespace=namespace)
-        steps = np.rint(times_ms / float(dt / ms)).astype(int)
-        out = {f"gate:{g}": np.asarray(getattr(monitor, g))[:, steps].T for g in model.gate_names}
+        network = Network(group)
+        samples = {name: [] for name in variables}
+        for stop in times_ms:  # run to each sample time and read the state there
+            network.run(stop * ms - network.t, namespace=namespace)
+            for name in variables:
+                samples[name].append(np.array(getattr(group, name)[:]))
+        out = {f"gate:{g}": np.array(samples[g]) for g in model.gate_names}
         for ch in channels:
             if kind == SUBUNIT:
                 value = np.ones_like(out[f"gate:{ch.gates[0].name}"])
@@ -106,7 +108,7 @@ def clamp_open_fractions(
                     value = value * out[f"gate:{g.name}"] ** g.exponent
                 out[ch.name] = value
             else:
-                out[ch.name] = np.asarray(getattr(monitor, opened[ch.name]))[:, steps].T
+                out[ch.name] = np.array(samples[opened[ch.name]])
         return out
 
 
