@@ -48,6 +48,7 @@ COMMAND_ORDER: tuple[str, ...] = (
     "bifurcation",
     "gating",
     "network",
+    "noise-sweep",
     "compare",
     "compare-simulators",
     "conformance",
@@ -70,6 +71,7 @@ def load_commands() -> dict:
         fi,
         gating,
         network,
+        noise_sweep,
         validate,
         vclamp,
     )
