@@ -189,3 +189,13 @@ def test_markov_runs_are_reproducible_from_the_seed():
     ]
     assert np.array_equal(runs[0].v, runs[1].v) and not np.array_equal(runs[0].v, runs[2].v)
     assert runs[0].info["seed"] == 7
+
+
+@pytest.mark.parametrize("module", ["hh_brian.noise.counts", "hh_brian.noise.spec"])
+def test_doctests_including_the_lectures_acetylcholine_channel(module):
+    """47 pS at -140 mV: 6.6 pA, 4.1e7 charges/s (lecture 7); 60 Na+ and 18 K+ per um**2."""
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted >= 1 and result.failed == 0
