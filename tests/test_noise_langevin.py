@@ -15,7 +15,9 @@ from hh_brian.noise.binomial import binomial_step
 from hh_brian.noise.brian2_clamp import clamp_open_fractions
 from hh_brian.noise.brian2_run import simulate_sde
 from hh_brian.noise.markov import simulate_markov
+from hh_brian.noise.run import ChannelNoiseWarning, simulate_noisy
 from hh_brian.noise.scheme import scheme_for
+from hh_brian.noise.spec import ChannelNoise
 
 pytestmark = pytest.mark.slow  # Brian2 runs of many cells
 
@@ -149,3 +151,8 @@ def test_spontaneous_rate_rises_as_the_area_shrinks():
             for area in (20, 200)
         ]
         assert spikes[0] - spikes[1] > 3 * np.sqrt(spikes[0] + spikes[1]), spikes
+
+
+def test_subunit_noise_warns_that_it_misrepresents_the_statistics():
+    with pytest.warns(ChannelNoiseWarning, match="misrepresents the statistics"):
+        simulate_noisy(SQUID, ChannelNoise("subunit", 1), current=0 * nA, duration=1 * ms)

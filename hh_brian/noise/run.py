@@ -97,7 +97,8 @@ class NoiseRunner:
 
     def run(self, model, *, current, duration, dt, method=None, **options):
         check_noise_method(self.noise.kind, method)
-        unsupported = sorted(k for k, v in options.items() if v and k not in ("initial_state",))
+        ignored = ("initial_state", "progress")
+        unsupported = sorted(k for k, v in options.items() if v and k not in ignored)
         if unsupported:
             raise HHBrianInputError(
                 f"channel noise runs do not support {', '.join(unsupported)} yet; "

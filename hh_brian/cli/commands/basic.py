@@ -162,6 +162,7 @@ def _noise(args: argparse.Namespace):
 
 def run_simulate(args: argparse.Namespace) -> int:
     import sys
+    import warnings
 
     from hh_brian.cli.runner import Recording, command_protocol, run_single
     from hh_brian.noise.spec import SUBUNIT, SUBUNIT_WARNING
@@ -178,18 +179,20 @@ def run_simulate(args: argparse.Namespace) -> int:
         method=noise_method or args.method,
     )
     settings = [f"{k}={v}" for k, v in protocol.parameters.items()] + list(args.set or ())
-    out, result = run_single(
-        preset=load_preset(args.preset, settings),
-        protocol=protocol,
-        engine=args.engine,
-        out=args.out,
-        plot=args.plot,
-        recording=Recording.from_text(args.record_dt, args.record, args.memory_limit),
-        check_accuracy=args.check_accuracy,
-        target_text=args.target,
-        progress=args.progress,
-        noise=noise,
-    )
+    with warnings.catch_warnings():  # the subunit warning is printed above, once
+        warnings.filterwarnings("ignore", message="subunit")
+        out, result = run_single(
+            preset=load_preset(args.preset, settings),
+            protocol=protocol,
+            engine=args.engine,
+            out=args.out,
+            plot=args.plot,
+            recording=Recording.from_text(args.record_dt, args.record, args.memory_limit),
+            check_accuracy=args.check_accuracy,
+            target_text=args.target,
+            progress=args.progress,
+            noise=noise,
+        )
     from brian2 import ms
 
     spikes = result.spikes_of(0).size
