@@ -91,7 +91,7 @@ def test_sde_noise_converges_to_the_deterministic_trajectory_at_large_area(kind)
     um**2 (noise ~1e-7 of the signal) shrinks like 1/sqrt(N): 100x the area, ~10x
     less (accepted 5-20x).  That noise-free limit is heun's drift, forward Euler, on the
     channel states; it differs from the deterministic gate model under forward Euler
-    (NumPy engine) by no more than forward Euler's own error (against rk4 at dt/10)."""
+    (NumPy engine) by no more than forward Euler's own error (against rk4 at dt/4)."""
 
     def run(area):
         return simulate_sde(
@@ -108,8 +108,8 @@ def test_sde_noise_converges_to_the_deterministic_trajectory_at_large_area(kind)
     assert 5 < deviation[0] / deviation[1] < 20, deviation
     model = SQUID.with_area(1e4 * umetre**2)
     euler = simulate_reference(model, current=1 * nA, duration=12 * ms, method="euler").v[0]
-    fine = simulate_reference(model, current=1 * nA, duration=12 * ms, dt=0.001 * ms, method="rk4")
-    assert _rms(limit[0], euler) <= _rms(euler, fine.v[0][::10])
+    fine = simulate_reference(model, current=1 * nA, duration=12 * ms, dt=0.0025 * ms, method="rk4")
+    assert _rms(limit[0], euler) <= _rms(euler, fine.v[0][::4])
 
 
 def test_states_leaving_the_unit_interval_do_not_abort_a_noisy_run():

@@ -21,9 +21,10 @@ from hh_brian.engines.reference_bridge import reference_model
 from hh_brian.models.cell import CellModel
 from hh_brian.noise.brian2_run import initial_noise_state
 from hh_brian.noise.counts import channel_counts, gated_channels
+from hh_brian.noise.heun_cache import CachedHeun
 from hh_brian.noise.langevin import channel_noise_lines, rate_updates
 from hh_brian.noise.scheme import scheme_for
-from hh_brian.noise.spec import SDE_METHOD, SUBUNIT
+from hh_brian.noise.spec import SUBUNIT
 from hh_brian.render.brian2 import namespace_of
 
 
@@ -77,7 +78,7 @@ def clamp_open_fractions(
         group = NeuronGroup(
             v.size,
             "\n".join(lines),
-            method=SDE_METHOD,
+            method=CachedHeun(),
             namespace=namespace,
             dt=dt,
             name="noise_clamp",

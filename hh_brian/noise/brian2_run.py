@@ -42,6 +42,7 @@ from hh_brian.models.drive import Drive, make_drive
 from hh_brian.models.kinetics import check_initial_state, resting_state
 from hh_brian.models.stimulus_base import Stimulus
 from hh_brian.noise.counts import channel_counts, check_noise_model
+from hh_brian.noise.heun_cache import CachedHeun
 from hh_brian.noise.langevin import channel_noise_lines, rate_updates
 from hh_brian.noise.scheme import scheme_for
 from hh_brian.noise.spec import LANGEVIN, SDE_METHOD, SUBUNIT
@@ -152,7 +153,7 @@ def simulate_sde(
             with_detector(equations),
             threshold=threshold,
             refractory=refractory,
-            method=SDE_METHOD,
+            method=CachedHeun(),
             namespace=namespace,
             dt=dt,
             name="hh_noise",
