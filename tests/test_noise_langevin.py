@@ -99,7 +99,7 @@ def test_sde_noise_converges_to_the_deterministic_trajectory_at_large_area(kind)
             kind=kind,
             current=1e-4 * area * nA,
             duration=12 * ms,
-            n_neurons=4,
+            n_neurons=20,
             seed=5,
         ).v
 
