@@ -65,6 +65,7 @@ def _bad_gamma_file(tmp_path):
         (("--set", "area=20*um**2", "--channel-noise", "markov", "--seed=-1"), "--seed"),
         (("--set", "area=20*um**2", "--channel-noise", "markov", "--seed", "1.5"), "--seed"),
         (("--channel-noise", "gaussian"), "--channel-noise: unknown model 'gaussian'"),
+        (("--channel-noise", "markov", "--check-accuracy"), "--check-accuracy"),
     ],
 )
 def test_simulate_bad_noise_input_exits_2_with_one_line(tmp_path, capsys, argv, fragment):

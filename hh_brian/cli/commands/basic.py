@@ -154,6 +154,11 @@ def _noise(args: argparse.Namespace):
     except HHBrianInputError as exc:
         flag = "--seed" if str(exc).startswith("seed") else "--channel-noise"
         raise HHBrianInputError(f"{flag}: {str(exc).split(': ', 1)[1]}") from None
+    if noise.is_noisy and args.check_accuracy:
+        raise HHBrianInputError(
+            "--check-accuracy compares deterministic runs at dt and dt/2; a noisy run has no "
+            "such error estimate: drop one of --check-accuracy and --channel-noise"
+        )
     try:
         return noise, check_noise_method(noise.kind, args.method)
     except HHBrianInputError as exc:
