@@ -251,6 +251,19 @@ class CellModel:
                 parts.append(f"{g.name}^{g.exponent}:{g.form}:{sorted(g.expressions.items())}")
         return "|".join(parts)
 
+    # -- display in Jupyter -----------------------------------------------------
+    def _repr_html_(self) -> str:
+        """Parameters with units and meanings, channels and gates, citation, equations."""
+        from hh_brian.exchange.html import model_html
+
+        return model_html(self)
+
+    def _repr_latex_(self) -> str:
+        """The equations as display math (:func:`hh_brian.exchange.latex.equations_math`)."""
+        from hh_brian.exchange.latex import equations_math
+
+        return equations_math(self)
+
     # -- variants -------------------------------------------------------------
     def with_parameters(self, **overrides: object) -> CellModel:
         """A copy with some parameters replaced, each checked for units and range.

@@ -11,13 +11,12 @@ from pathlib import Path
 
 import numpy as np
 from brian2 import ms, mV
-from matplotlib.figure import Figure
 
 from hh_brian.analysis.event_threshold import EventThreshold, extrema
 from hh_brian.compare.squid_vs_lecture import CAPACITANCE_SENTENCE, SideBySide, count
 from hh_brian.compare.step_cost import relative_cost_per_ms
 from hh_brian.core.defaults import DEFAULT_DT_MS, DEFAULT_METHOD
-from hh_brian.report.plotting import save_figure
+from hh_brian.report.figure import ReportFigure, save_figure
 
 __all__ = ["plot_method_accuracy", "plot_side_by_side"]
 
@@ -30,11 +29,14 @@ COLOURS = {
 
 
 def plot_side_by_side(
-    side: SideBySide, path: str | Path, *, window_ms: tuple[float, float] = (0.0, 300.0)
-) -> Path:
+    side: SideBySide,
+    path: str | Path | None = None,
+    *,
+    window_ms: tuple[float, float] = (0.0, 300.0),
+) -> Path | ReportFigure:
     """Top: V of each panel on a window, with both counting levels drawn; bottom: the
     peaks and troughs of the whole run, and the level between them."""
-    figure = Figure(figsize=(12, 7.5))
+    figure = ReportFigure(figsize=(12, 7.5))
     axes = figure.subplots(2, 2, gridspec_kw={"height_ratios": [2.2, 1]})
     book_runs = [side.book]
     lecture_runs = side.lecture_runs()
@@ -119,11 +121,11 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width))
 
 
-def plot_method_accuracy(comparison, path: str | Path, target) -> Path:
+def plot_method_accuracy(comparison, path: str | Path | None, target) -> Path | ReportFigure:
     """Left: max spike-time error against dt; right: against the cost of a simulated ms
     (relative step cost / dt, :mod:`hh_brian.compare.step_cost`).  Runs that missed or
     added a spike, or blew up, are marked on the axis floor."""
-    figure = Figure(figsize=(11, 4.5))
+    figure = ReportFigure(figsize=(11, 4.5))
     ax_dt, ax_cost = figure.subplots(1, 2)
     target_ms = float(target / ms)
     methods = list(dict.fromkeys(r.method for r in comparison.rows))
