@@ -145,3 +145,36 @@ assert plt.get_fignums() == [], plt.get_fignums()
         env={"MPLBACKEND": "svg", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_check_accuracy_runs_dt_and_dt_half_and_estimates():
+    """The library form of --check-accuracy equals estimate_accuracy on the two runs."""
+    from hh_brian.compare.accuracy import check_accuracy, estimate_accuracy
+    from hh_brian.engines.reference_bridge import simulate_reference
+
+    model, current = get_model("dayan_abbott"), 10 * uA / cm**2
+    kwargs = dict(current=current, duration=30 * ms, method="rush_larsen2")
+    run, estimate = check_accuracy(model, dt=0.02 * ms, engine="reference", **kwargs)
+    half = simulate_reference(model, dt=0.01 * ms, **kwargs)
+    again = estimate_accuracy(run, half, 0.1 * ms)
+    assert run.dt == 0.02 * ms and estimate.n_spikes == run.spike_times.size > 0
+    assert estimate.spike_error == again.spike_error and estimate.verdict == again.verdict
+    assert str(estimate).startswith("accuracy check: rush_larsen2 (order 2) at dt = 0.02 ms")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"method": "rk4", "current": "lecture"}, "lecture_noise stimulus is sampled"),
+        ({"method": "heun", "current": 1 * uA / cm**2}, "method 'heun' has no declared order"),
+    ],
+)
+def test_check_accuracy_refuses_what_a_rerun_cannot_check(kwargs, message):
+    from hh_brian.compare.accuracy import check_accuracy
+    from hh_brian.core.errors import HHBrianInputError
+    from hh_brian.models.stimulus_smooth import CorrelatedNoise
+
+    if kwargs["current"] == "lecture":
+        kwargs["current"] = [CorrelatedNoise(seed=1)]
+    with pytest.raises(HHBrianInputError, match=message):
+        check_accuracy(get_model("dayan_abbott"), duration=5 * ms, dt=0.1 * ms, **kwargs)
