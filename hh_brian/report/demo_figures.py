@@ -16,16 +16,11 @@ from hh_brian.analysis.event_threshold import EventThreshold, extrema
 from hh_brian.compare.squid_vs_lecture import CAPACITANCE_SENTENCE, SideBySide, count
 from hh_brian.compare.step_cost import relative_cost_per_ms
 from hh_brian.core.defaults import DEFAULT_DT_MS, DEFAULT_METHOD
-from hh_brian.report.figure import ReportFigure, save_figure
+from hh_brian.report.figure import METHOD_COLOURS, ReportFigure, plain_log_ticks, save_figure
 
 __all__ = ["plot_method_accuracy", "plot_side_by_side"]
 
-COLOURS = {
-    "rush_larsen2": "tab:green",
-    "exponential_euler": "tab:blue",
-    "rk4": "tab:orange",
-    "euler": "tab:red",
-}
+COLOURS = METHOD_COLOURS
 
 
 def plot_side_by_side(
@@ -179,6 +174,8 @@ def plot_method_accuracy(comparison, path: str | Path | None, target) -> Path | 
         ax.set_ylabel("max spike-time error [ms]")
         ax.grid(True, which="both", alpha=0.3)
         ax.set_ylim(1e-6, 10)
+    plain_log_ticks(ax_dt.xaxis, [float(r.dt / ms) for r in comparison.rows])
+    plain_log_ticks(ax_cost.xaxis)
     ax_dt.set_xlabel("dt [ms]")
     ax_cost.set_xlabel("cost of a simulated ms [exponential-Euler steps]")
     ax_dt.legend(fontsize=8, loc="upper left")

@@ -22,6 +22,30 @@ DPI = 130
 NOTEBOOK_DPI = 90
 
 
+#: One colour per integration method, the same in every figure.
+METHOD_COLOURS = {
+    "rush_larsen2": "tab:green",
+    "exponential_euler": "tab:blue",
+    "rk4": "tab:orange",
+    "euler": "tab:red",
+    "exponential_euler_tau": "tab:purple",
+}
+
+
+def plain_log_ticks(axis, values=None) -> None:
+    """Label a log-scaled *axis* with plain numbers (``0.01``, not ``10^-2``).
+
+    Minor ticks stay unlabelled, so labels of a narrow range cannot overlap; with
+    *values* (e.g. the time steps run), the major ticks sit at those values.
+    """
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    if values is not None:
+        axis.set_ticks(sorted(set(values)))
+    axis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
 class ReportFigure(Figure):
     """A matplotlib figure that IPython displays as PNG (no pyplot, no backend change)."""
 
@@ -49,4 +73,11 @@ def save_figure(figure: Figure, path: str | Path | None, *, dpi: int = DPI) -> P
     return write_atomic(path, writer)
 
 
-__all__ = ["DPI", "NOTEBOOK_DPI", "ReportFigure", "save_figure"]
+__all__ = [
+    "DPI",
+    "METHOD_COLOURS",
+    "NOTEBOOK_DPI",
+    "ReportFigure",
+    "plain_log_ticks",
+    "save_figure",
+]
