@@ -12,7 +12,9 @@ from hh_brian.network.statistics import population_rate_trace
 from hh_brian.report.figure import ReportFigure, save_figure
 
 
-def plot_network(result: NetworkResult, path: str | Path, title: str = "COBAHH") -> Path:
+def plot_network(
+    result: NetworkResult, path: str | Path | None = None, title: str = "COBAHH"
+) -> Path | ReportFigure:
     """Raster with population rate, membrane traces and conductance traces."""
     figure = ReportFigure(figsize=(9, 10))
     axes = figure.subplots(4, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1, 2, 2]})
