@@ -79,22 +79,34 @@ def channel_rows(model) -> list[list[object]]:
 
 
 def parameter_rows(model) -> list[list[object]]:
-    """Per flat parameter name: name, value in the model's customary units, meaning."""
-    return [
-        [name, pretty_quantity(display_value(value, model.length_unit)), model.meaning(name)]
-        for name, value in model.parameters.items()
-    ]
+    """Per flat parameter name: name, value in the model's customary units, meaning.
+
+    A channel's description, already in the channel table, is not repeated in the
+    meanings of its parameters.
+    """
+    repeated = tuple(f" ({ch.description})" for ch in model.channels if ch.description)
+    rows = []
+    for name, value in model.parameters.items():
+        meaning = model.meaning(name)
+        for text in repeated:
+            meaning = meaning.removesuffix(text)
+        rows.append([name, pretty_quantity(display_value(value, model.length_unit)), meaning])
+    return rows
 
 
 def _citation(model) -> str:
-    text = html.escape(str(model.citation))
-    doi = model.citation.doi
-    if doi:
-        link = f'<a href="https://doi.org/{html.escape(doi)}">doi:{html.escape(doi)}</a>'
-        text = text.replace(f"doi:{html.escape(doi)}", link) if "doi:" in text else text
-        if link not in text:
-            text += f" ({link})"
-    return text
+    """The citation with its DOI (or URL) as a link."""
+    citation = model.citation
+    text = html.escape(str(citation))
+    if citation.doi:
+        shown = f"doi:{html.escape(citation.doi)}"
+        target = f"https://doi.org/{html.escape(citation.doi)}"
+    elif citation.url:
+        shown = target = html.escape(citation.url)
+    else:
+        return text
+    link = f'<a href="{target}">{shown}</a>'
+    return text.replace(shown, link) if shown in text else f"{text} ({link})"
 
 
 def model_html(model) -> str:
