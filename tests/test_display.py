@@ -5,6 +5,7 @@ matplotlib backend."""
 from __future__ import annotations
 
 import html
+import os
 import re
 import subprocess
 import sys
@@ -147,7 +148,7 @@ assert plt.get_fignums() == [], plt.get_fignums()
         cwd=ROOT,
         capture_output=True,
         text=True,
-        env={"MPLBACKEND": "svg", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "MPLBACKEND": "svg", "PYTHONPATH": str(ROOT)},
     )
     assert result.returncode == 0, result.stderr[-2000:]
 
