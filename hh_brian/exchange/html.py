@@ -94,6 +94,11 @@ def parameter_rows(model) -> list[list[object]]:
     return rows
 
 
+def _file(model) -> str:
+    """Where the model was read from: a built-in model's name, or the file's path."""
+    return f"built-in ({model.name}.toml)" if model.source == "builtin" else str(model.source)
+
+
 def _citation(model) -> str:
     """The citation with its DOI (or URL) as a link."""
     citation = model.citation
@@ -115,7 +120,7 @@ def model_html(model) -> str:
     parts = [
         f"<div><h4>{html.escape(model.name)}: {html.escape(model.title)}</h4>",
         f"<p><b>Convention:</b> {convention}. <b>Temperature:</b> {model.celsius:g} °C."
-        f" <b>Source:</b> {html.escape(model.source)}.</p>",
+        f" <b>File:</b> {html.escape(_file(model))}.</p>",
         f"<p><b>Citation:</b> {_citation(model)}</p>",
         "<p><b>Channels</b> (currents outward positive)</p>",
         _table(["channel", "g", "E", "gates", "q10", "description"], channel_rows(model)),
