@@ -184,3 +184,15 @@ def test_check_accuracy_refuses_what_a_rerun_cannot_check(kwargs, message):
         kwargs["current"] = [CorrelatedNoise(seed=1)]
     with pytest.raises(HHBrianInputError, match=message):
         check_accuracy(get_model("dayan_abbott"), duration=5 * ms, dt=0.1 * ms, **kwargs)
+
+
+def test_text_reprs_are_one_line(trace):
+    """A terminal or a plain-text frontend gets one readable line, not every field."""
+    assert repr(get_model("dayan_abbott")) == (
+        "CellModel('dayan_abbott': Squid giant axon, modern convention, per mm^2 "
+        "(Dayan & Abbott 2001); channels Na, K, L)"
+    )
+    assert repr(trace) == (
+        f"Trace('dayan_abbott', reference rush_larsen2, dt = 0.025 ms, 50 ms, 1 neuron(s), "
+        f"{trace.spike_times.size} spikes)"
+    )

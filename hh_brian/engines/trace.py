@@ -23,7 +23,7 @@ from brian2 import Quantity
 from hh_brian.models.cell import CellModel
 
 
-@dataclass
+@dataclass(repr=False)
 class Trace:
     """Traces and spikes of one run, with units.
 
@@ -125,6 +125,13 @@ class Trace:
             "recorded": ", ".join(self.traces),
             "wall_time_s": float(self.wall_time),
         }
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        return (
+            f"Trace({s['model']!r}, {s['engine']} {s['method']}, dt = {s['dt_ms']:g} ms, "
+            f"{s['duration_ms']:g} ms, {s['n_neurons']} neuron(s), {s['spikes']} spikes)"
+        )
 
     def _repr_html_(self) -> str:
         """A compact table of :meth:`summary` (Jupyter)."""
