@@ -11,7 +11,7 @@ from brian2.units import mm
 from hh_brian.analysis.event_threshold import EventThreshold
 from hh_brian.compare.lecture import BRIAN2_METHODS, LectureRun
 from hh_brian.compare.squid_vs_lecture import count
-from hh_brian.report.figure import ReportFigure, save_figure
+from hh_brian.report.figure import METHOD_COLOURS, ReportFigure, save_figure
 
 
 def plot_lecture(
@@ -46,6 +46,7 @@ def plot_lecture(
             t_ms[keep],
             np.asarray(run.v[0] / mV)[keep],
             styles[engine],
+            color=METHOD_COLOURS.get(method),
             lw=0.8,
             label=f"{engine} {method} ({spikes})",
         )
@@ -63,7 +64,8 @@ def plot_lecture(
                     / mV
                 )
             )
-            ax_d.semilogy(t_ms[keep], np.maximum(diff[keep], 1e-18), lw=0.8, label=method)
+            shown = np.maximum(diff[keep], 1e-18)
+            ax_d.semilogy(t_ms[keep], shown, color=METHOD_COLOURS.get(method), lw=0.8, label=method)
     ax_d.set_ylabel("|V_brian2 - V_ref| [mV]")
     ax_d.set_xlabel("time [ms]")
     ax_d.legend(fontsize=7, loc="upper left")
