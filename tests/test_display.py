@@ -196,3 +196,30 @@ def test_text_reprs_are_one_line(trace):
         f"Trace('dayan_abbott', reference rush_larsen2, dt = 0.025 ms, 50 ms, 1 neuron(s), "
         f"{trace.spike_times.size} spikes)"
     )
+
+
+def test_every_report_plot_function_returns_its_figure_without_a_path():
+    """Every ``plot_*`` of hh_brian.report takes ``path=None`` (the notebook's form)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import hh_brian.report
+
+    functions = {}
+    for info in pkgutil.iter_modules(hh_brian.report.__path__, "hh_brian.report."):
+        module = importlib.import_module(info.name)
+        functions.update(
+            {
+                f"{info.name}.{name}": f
+                for name, f in inspect.getmembers(module, inspect.isfunction)
+                if name.startswith("plot_") and f.__module__ == info.name
+            }
+        )
+    assert len(functions) >= 12
+    no_default = [
+        name
+        for name, f in functions.items()
+        if inspect.signature(f).parameters["path"].default is not None
+    ]
+    assert not no_default, f"give these path=None: {no_default}"

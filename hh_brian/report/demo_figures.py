@@ -116,10 +116,12 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width))
 
 
-def plot_method_accuracy(comparison, path: str | Path | None, target) -> Path | ReportFigure:
+def plot_method_accuracy(
+    comparison, path: str | Path | None = None, target=0.1 * ms
+) -> Path | ReportFigure:
     """Left: max spike-time error against dt; right: against the cost of a simulated ms
     (relative step cost / dt, :mod:`hh_brian.compare.step_cost`).  Runs that missed or
-    added a spike, or blew up, are marked on the axis floor."""
+    added a spike, or blew up, are marked on the axis floor; *target* (a time) is drawn."""
     figure = ReportFigure(figsize=(11, 4.5))
     ax_dt, ax_cost = figure.subplots(1, 2)
     target_ms = float(target / ms)
