@@ -22,6 +22,7 @@ restored, and against AUTO's values as it stands.
 from __future__ import annotations
 
 import csv
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -114,9 +115,15 @@ def test_hopf_points_shift_by_minus_g_l_times_the_change_of_e_l(name, delta_e):
 # ---------------------------------------------------------------------------
 
 
+@functools.cache
+def full_squid_diagram(name: str):
+    """The diagram of a squid model over 0-200 uA/cm^2, computed once per test session."""
+    return bifurcation_diagram(squid(name), "I_inj", 0 * DENSITY, 200 * DENSITY)
+
+
 @pytest.fixture(scope="module")
 def squid_diagram():
-    return bifurcation_diagram(squid("hh1952"), "I_inj", 0 * DENSITY, 200 * DENSITY)
+    return full_squid_diagram("hh1952")
 
 
 def test_the_squid_diagram_reproduces_the_published_values(squid_diagram):
@@ -306,7 +313,7 @@ def test_library_refuses_a_reversed_range_and_unknown_parameter():
 
 @pytest.mark.slow
 def test_dayan_abbott_diagram_agrees_with_auto():
-    d = bifurcation_diagram(squid("dayan_abbott"), "I_inj", 0 * DENSITY, 200 * DENSITY)
+    d = full_squid_diagram("dayan_abbott")
     fold, sub, sup = d.points[0], *d.of_kind("hopf_subcritical"), *d.of_kind("hopf_supercritical")
     assert fold.kind == "fold_of_cycles"
     for point, key in ((fold, "fold"), (sub, "hopf_sub"), (sup, "hopf_super")):
@@ -403,7 +410,10 @@ def test_the_bistable_window_agrees_with_the_two_direction_fi_curve(name):
 
     model = get_model(name)
     current = default_current(model)
-    d = bifurcation_diagram(model, "I_inj", 0 * current, 3 * current)
+    if name in ("hh1952", "dayan_abbott"):  # shared with the tests above
+        d = full_squid_diagram(name)
+    else:
+        d = bifurcation_diagram(model, "I_inj", 0 * current, 3 * current)
     assert d.failure is None, d.failure
     ((low, high),) = d.bistable()
     unit = d.spec.unit
