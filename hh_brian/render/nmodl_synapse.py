@@ -1,0 +1,170 @@
+"""NMODL point processes for hh-brian's synapse presets, and the spike-crossing helper.
+
+:func:`synapse_point_process` prints one ``POINT_PROCESS`` per
+:class:`~hh_brian.models.synapse_preset.SynapsePreset`: the same conductance kinetics
+Brian2 integrates (:mod:`hh_brian.models.synapse_equations`), with one instance per
+postsynaptic cell and receptor, as Brian2 keeps one conductance per neuron and receptor.
+
+* Exponential: ``STATE g`` (µS), ``g' = -g/tau_decay``; an event adds its weight.
+* Bi-exponential: ``STATE g_decay g_rise`` (µS), both decaying, both incremented by
+  ``K*weight``; ``g = g_decay - g_rise`` peaks at the weight (``K`` is
+  :attr:`~hh_brian.models.synapse_preset.SynapsePreset.peak_factor`).
+* Mg²⁺ block (Jahr & Stevens 1990, doi:10.1523/JNEUROSCI.10-09-03178.1990):
+  ``B = 1/(1 + mg/3.57 mM * exp(-0.062/mV * v))`` with NEURON's (modern) ``v``.
+* Current ``i = g*B*(v - e)`` in nA (µS·mV), outward positive, ``e`` in mV modern.
+
+``SOLVE ... METHOD cnexp`` integrates these linear decays exactly (the update is
+``g*exp(-dt/tau)``), as Brian2's exponential integrators do; ``tests/test_network_neuron.py``
+checks the conductance after one event against
+:meth:`~hh_brian.models.synapse_preset.SynapsePreset.conductance` to round-off.
+
+:data:`CROSSING_TEXT` is ``hhb_crossing``, a point process that keeps the membrane
+potential of the step's start (``BEFORE STEP``), so a spike reported at the end of a
+step can be timed by hh-brian's interpolation rule (:mod:`hh_brian.core.crossings`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from brian2 import mM, ms, mV
+
+from hh_brian.models.synapse_preset import BIEXPONENTIAL, EXPONENTIAL, MG_HALF, MG_SLOPE
+
+_PLACEHOLDER = "POINT_PROCESS_NAME"
+#: Name of the helper that keeps v at each step's start.
+CROSSING_NAME = "hhb_crossing"
+CROSSING_TEXT = f"""TITLE hh-brian spike-crossing helper
+
+COMMENT
+Keeps v at the start of every fixed step (BEFORE STEP), so that a spike NEURON reports at
+the end of a step can be timed t_k + dt*(V_spike - vprev)/(v - vprev), hh-brian's rule.
+ENDCOMMENT
+
+NEURON {{
+    POINT_PROCESS {CROSSING_NAME}
+    RANGE vprev
+    THREADSAFE
+}}
+
+UNITS {{
+    (mV) = (millivolt)
+}}
+
+ASSIGNED {{
+    v (mV)
+    vprev (mV)
+}}
+
+INITIAL {{
+    vprev = v
+}}
+
+BEFORE STEP {{
+    vprev = v
+}}
+"""
+
+
+def _number(x: float) -> str:
+    return repr(float(x))
+
+
+def synapse_problem(preset) -> str | None:
+    """Why NEURON has no point process for *preset*, or ``None`` if it has one."""
+    if preset.kinetics not in (EXPONENTIAL, BIEXPONENTIAL):
+        return (
+            f"synapse {preset.name!r}: kinetics {preset.kinetics!r} have no NEURON point "
+            f"process (hh-brian prints {EXPONENTIAL} and {BIEXPONENTIAL}, with or without "
+            "the Mg2+ block); use one of those kinetics"
+        )
+    return None
+
+
+def synapse_point_process(preset) -> tuple[str, str]:
+    """(name, NMODL text) of the point process of one synapse preset.
+
+    The name is ``hhbs_`` and the first 12 hex digits of the SHA-256 of the text
+    (name left out of the hash), so equal kinetics share one mechanism.
+
+    Raises
+    ------
+    SimulatorCannotExpress
+        If the preset's kinetics have no point process here (:func:`synapse_problem`).
+    """
+    from hh_brian.engines.simulators import SimulatorCannotExpress
+
+    problem = synapse_problem(preset)
+    if problem is not None:
+        raise SimulatorCannotExpress(problem)
+    e_modern = float(preset.convention.to_modern(preset.E_rev) / mV)
+    biexp = preset.kinetics == BIEXPONENTIAL
+    states = ("g_decay", "g_rise") if biexp else ("g",)
+    params = [f"    tau_decay = {_number(preset.tau_decay / ms)} (ms)"]
+    if biexp:
+        params.append(f"    tau_rise = {_number(preset.tau_rise / ms)} (ms)")
+        params.append(f"    K = {_number(preset.peak_factor)} (1)")
+    params.append(f"    e = {_number(e_modern)} (mV)")
+    assigned = ["    v (mV)", "    i (nA)", "    B (1)"] + (["    g (uS)"] if biexp else [])
+    block = "1"
+    if preset.mg_block:
+        params.append(f"    mg = {_number(preset.mg / mM)} (mM)")
+        block = (
+            f"1/(1 + mg/{_number(MG_HALF / mM)}*exp(-{_number(MG_SLOPE * mV)}*v))"
+            if preset.mg_block
+            else "1"
+        )
+    derivatives = [f"    {s}' = -{s}/tau_{s.split('_')[-1] if biexp else 'decay'}" for s in states]
+    receive = (
+        "    g_decay = g_decay + K*weight\n    g_rise = g_rise + K*weight"
+        if biexp
+        else "    g = g + weight"
+    )
+    breakpoint_lines = ["    SOLVE kinetics METHOD cnexp"]
+    if biexp:
+        breakpoint_lines.append("    g = g_decay - g_rise")
+    breakpoint_lines += [f"    B = {block}", "    i = g*B*(v - e)"]
+    ranges = ["e", "tau_decay", *(("tau_rise", "K") if biexp else ()), "g", "B", "i", *states]
+    if preset.mg_block:
+        ranges.append("mg")
+    text = "\n\n".join(
+        [
+            f"TITLE hh-brian synapse preset {preset.name}: {preset.title}",
+            "COMMENT\nGenerated by hh_brian.render.nmodl_synapse from the preset "
+            f"{preset.name!r} ({preset.kinetics}{', Mg2+ block' if preset.mg_block else ''}).\n"
+            f"Source: {preset.citation}\nWeights in uS; current in nA, outward positive.\n"
+            "ENDCOMMENT",
+            f"NEURON {{\n    POINT_PROCESS {_PLACEHOLDER}\n    NONSPECIFIC_CURRENT i\n"
+            f"    RANGE {', '.join(dict.fromkeys(ranges))}\n    THREADSAFE\n}}",
+            "UNITS {\n    (nA) = (nanoamp)\n    (mV) = (millivolt)\n    (uS) = (microsiemens)\n"
+            "    (mM) = (milli/liter)\n}",
+            "PARAMETER {\n" + "\n".join(params) + "\n}",
+            "ASSIGNED {\n" + "\n".join(assigned) + "\n}",
+            "STATE {\n" + "\n".join(f"    {s} (uS)" for s in states) + "\n}",
+            "INITIAL {\n" + "\n".join(f"    {s} = 0" for s in states) + "\n}",
+            "BREAKPOINT {\n" + "\n".join(breakpoint_lines) + "\n}",
+            "DERIVATIVE kinetics {\n" + "\n".join(derivatives) + "\n}",
+            f"NET_RECEIVE(weight (uS)) {{\n{receive}\n}}",
+        ]
+    )
+    text += "\n"
+    name = "hhbs_" + hashlib.sha256(text.encode()).hexdigest()[:12]
+    return name, text.replace(_PLACEHOLDER, name)
+
+
+def state_map(preset) -> dict[str, str]:
+    """Brian2 state variable (``g_<label>`` or ``g_<label>_decay/_rise``) -> point-process
+    state (``g``, ``g_decay``, ``g_rise``), both in conductance units (µS in NEURON)."""
+    x = preset.label
+    if preset.kinetics == EXPONENTIAL:
+        return {f"g_{x}": "g"}
+    return {f"g_{x}_decay": "g_decay", f"g_{x}_rise": "g_rise"}
+
+
+__all__ = [
+    "CROSSING_NAME",
+    "CROSSING_TEXT",
+    "state_map",
+    "synapse_point_process",
+    "synapse_problem",
+]
