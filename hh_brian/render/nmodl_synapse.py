@@ -19,7 +19,7 @@ checks the conductance after one event against
 :meth:`~hh_brian.models.synapse_preset.SynapsePreset.conductance` to round-off.
 
 :data:`CROSSING_TEXT` is ``hhb_crossing``, a point process that keeps the membrane
-potential of the step's start (``BEFORE STEP``), so a spike reported at the end of a
+potential of the step's start (``BEFORE BREAKPOINT``), so a spike reported at the end of a
 step can be timed by hh-brian's interpolation rule (:mod:`hh_brian.core.crossings`).
 """
 
@@ -32,17 +32,16 @@ from brian2 import mM, ms, mV
 from hh_brian.models.synapse_preset import BIEXPONENTIAL, EXPONENTIAL, MG_HALF, MG_SLOPE
 
 _PLACEHOLDER = "POINT_PROCESS_NAME"
-#: Name of the helper that keeps v at each step's start.
-CROSSING_NAME = "hhb_crossing"
-CROSSING_TEXT = f"""TITLE hh-brian spike-crossing helper
+_CROSSING_TEMPLATE = """TITLE hh-brian spike-crossing helper
 
 COMMENT
-Keeps v at the start of every fixed step (BEFORE STEP), so that a spike NEURON reports at
+Keeps v at the start of every fixed step (BEFORE BREAKPOINT, run before the step's
+currents), so that a spike NEURON reports at
 the end of a step can be timed t_k + dt*(V_spike - vprev)/(v - vprev), hh-brian's rule.
 ENDCOMMENT
 
 NEURON {{
-    POINT_PROCESS {CROSSING_NAME}
+    POINT_PROCESS {name}
     RANGE vprev
     THREADSAFE
 }}
@@ -60,10 +59,16 @@ INITIAL {{
     vprev = v
 }}
 
-BEFORE STEP {{
+BEFORE BREAKPOINT {{
     vprev = v
 }}
 """
+
+
+#: Name of the helper that keeps v at each step's start (hashed like every mechanism:
+#: compiled libraries are cached by their mechanisms' names).
+CROSSING_NAME = "hhb_crossing_" + hashlib.sha256(_CROSSING_TEMPLATE.encode()).hexdigest()[:12]
+CROSSING_TEXT = _CROSSING_TEMPLATE.format(name=CROSSING_NAME)
 
 
 def _number(x: float) -> str:

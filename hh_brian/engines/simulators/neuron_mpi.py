@@ -73,14 +73,20 @@ def mpi_environment() -> dict[str, str]:
     return env
 
 
-def command(payload: str | Path, out: str | Path, ranks: int) -> list[str]:
-    """The ``mpiexec -n K python -m ...neuron_network PAYLOAD OUT`` command line."""
-    mpiexec = shutil.which("mpiexec") or "mpiexec"
-    return [mpiexec, "-n", str(ranks), sys.executable, "-m", WORKER, str(payload), str(out)]
+def command(payload: str | Path, out: str | Path, ranks: int | None) -> list[str]:
+    """``mpiexec -n K python -m ...neuron_network PAYLOAD OUT``, or without ``mpiexec`` and
+    with ``--serial`` when *ranks* is None."""
+    worker = [sys.executable, "-m", WORKER, str(payload), str(out)]
+    if ranks is None:
+        return [*worker, "--serial"]
+    return [shutil.which("mpiexec") or "mpiexec", "-n", str(ranks), *worker]
 
 
-def launch(payload: str | Path, out: str | Path, ranks: int, timeout: float | None = None) -> None:
-    """Run the payload on *ranks* MPI processes; rank 0 writes *out* (whole or not at all).
+def launch(
+    payload: str | Path, out: str | Path, ranks: int | None, timeout: float | None = None
+) -> None:
+    """Run the payload on *ranks* MPI processes (``None``: one process without MPI); rank 0
+    writes *out* (whole or not at all).
 
     Raises
     ------
@@ -89,10 +95,11 @@ def launch(payload: str | Path, out: str | Path, ranks: int, timeout: float | No
     RankFailedError
         If any rank fails: its own ``hh-brian neuron rank R: ...`` line, and *out* absent.
     """
-    ranks = check_ranks(ranks)
-    problem = mpi_problem()
-    if problem is not None:
-        raise HHBrianInputError(problem)
+    if ranks is not None:
+        ranks = check_ranks(ranks)
+        problem = mpi_problem()
+        if problem is not None:
+            raise HHBrianInputError(problem)
     proc = subprocess.run(
         command(payload, out, ranks),
         capture_output=True,
@@ -107,8 +114,7 @@ def launch(payload: str | Path, out: str | Path, ranks: int, timeout: float | No
         tail = [line for line in proc.stderr.splitlines() if line.strip()][-1:]
         detail = errors[0] if errors else (tail[0] if tail else "no message")
         raise RankFailedError(
-            f"NEURON run on {ranks} MPI rank(s) stopped (mpiexec exit status "
-            f"{proc.returncode}): {detail}"
+            f"NEURON run on {ranks or 1} rank(s) stopped (exit status {proc.returncode}): {detail}"
         )
 
 

@@ -21,7 +21,7 @@ Mapping
   event at the start of the step it falls in, which is when Brian2's ``on_pre``
   increment acts after a delay of ``delay/dt`` steps.  The recorded time is hh-brian's
   interpolated crossing ``t_k + dt*(V_spike - v_k)/(v_{k+1} - v_k)``, with ``v_k`` kept
-  by ``hhb_crossing``.  Spikes and traces are gathered on rank 0.
+  by the ``hhb_crossing_*`` point process.  Spikes and traces are gathered on rank 0.
 * External drive: every drawn event of a Brian2 input at step k (which Brian2 adds
   after that step's update) is a NetCon event at ``(k + 1)*dt`` onto the receptor.
 * Initial state: v set before the mechanisms' INITIAL blocks (FInitializeHandler
@@ -29,8 +29,10 @@ Mapping
 * Integration: fixed step, ``secondorder`` 0 (implicit Euler) or 2 (Crank-Nicolson),
   gates and conductances by ``cnexp``.
 
-A rank that fails prints ``hh-brian neuron rank R: <error>`` on stderr and exits with
-status 3 without writing; ``mpiexec`` then stops the other ranks.
+Every run is its own process (one, or ``mpiexec``'s K): NEURON's global state (``dt``,
+``celsius``, the gid table) never outlives it.  A rank that fails prints
+``hh-brian neuron rank R: <error>`` on stderr and exits with status 3
+without writing; ``mpiexec`` then stops the other ranks.
 
 Reference: Hines ML, Carnevale NT (2008). Translating network models to parallel
 hardware in NEURON. J Neurosci Methods 169:425-455, doi:10.1016/j.jneumeth.2007.09.010.
@@ -49,7 +51,6 @@ import numpy as np
 
 #: Prefix of a failing rank's line on stderr (the launcher looks for it).
 RANK_ERROR = "hh-brian neuron rank"
-CROSSING_NAME = "hhb_crossing"  # hh_brian.render.nmodl_synapse.CROSSING_NAME (no import: fast)
 
 
 def read_payload(path: str | Path) -> tuple[dict, dict[str, np.ndarray]]:
@@ -73,7 +74,7 @@ class _Cell:
         self.receptors = {
             r["label"]: getattr(h, r["mechanism"])(self.seg) for r in pop["receptors"]
         }
-        self.crossing = getattr(h, CROSSING_NAME)(self.seg)
+        self.crossing = getattr(h, pop["crossing"])(self.seg)
         self.source = h.NetCon(self.seg._ref_v, None, sec=self.sec)
         self.source.threshold = pop["threshold_mV"]
         pc.set_gid2node(gid, int(pc.id()))
@@ -203,9 +204,8 @@ def run(h, pc, meta: dict, arrays: dict[str, np.ndarray]) -> dict | None:
         "build_s": built - started,
         "synapses": len(netcons),
     }
-    gathered = pc.py_gather(local, 0)
-    pc.gid_clear()
-    del handlers, netcons, drives, cells
+    gathered = pc.py_gather(local, 0) if nhost > 1 else [local]
+    del handlers, drives  # the process ends here: NEURON's teardown of the rest is skipped
     return _merge(meta, gathered, nhost) if rank == 0 else None
 
 
@@ -241,14 +241,17 @@ def write_npz(path: str | Path, arrays: dict[str, np.ndarray]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m hh_brian.engines.simulators.neuron_network PAYLOAD OUT`` on every rank."""
-    payload, out = (sys.argv[1:] if argv is None else argv)[:2]
+    """``python -m hh_brian.engines.simulators.neuron_network PAYLOAD OUT [--serial]`` on
+    every rank (``--serial``: one process, no MPI)."""
+    args = sys.argv[1:] if argv is None else argv
+    payload, out = args[:2]
     rank = "?"
     try:
         import neuron
         from neuron import h
 
-        h.nrnmpi_init()
+        if "--serial" not in args:
+            h.nrnmpi_init()
         pc = h.ParallelContext()
         rank = int(pc.id())
         meta, arrays = read_payload(payload)
@@ -263,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{RANK_ERROR} {rank}: {type(exc).__name__}: {message}", file=sys.stderr, flush=True)
         os._exit(3)
     sys.stdout.flush()
-    os._exit(0)  # NEURON's atexit handlers can hang after MPI_Finalize
+    os._exit(0)  # NEURON's teardown of objects still referenced can crash: skip it
 
 
 if __name__ == "__main__":
