@@ -20,6 +20,9 @@ def _initial(spec: NetworkSpec, pops: dict[str, Population]) -> dict[str, dict[s
         for name, pop in pops.items():
             group = build_group(pop, spec, NumpyCodeObject)
             out[name] = {v: Quantity(getattr(group, v)[:], copy=True) for v in state_names(pop)}
+            # Built only to evaluate the initial values: never run, so no Brian2 warning
+            # about an object "never included in a network".
+            group._network = "hh-brian plan"
     return out
 
 
