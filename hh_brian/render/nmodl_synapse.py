@@ -105,20 +105,21 @@ def synapse_point_process(preset) -> tuple[str, str]:
     e_modern = float(preset.convention.to_modern(preset.E_rev) / mV)
     biexp = preset.kinetics == BIEXPONENTIAL
     states = ("g_decay", "g_rise") if biexp else ("g",)
-    params = [f"    tau_decay = {_number(preset.tau_decay / ms)} (ms)"]
+    # Constants are ASSIGNED and set in INITIAL: nocmodl keeps a PARAMETER's default to
+    # 6 significant digits (5.26316 for 5.2631578947368425), an assignment in full.
+    constants = {"tau_decay": (preset.tau_decay / ms, "ms")}
     if biexp:
-        params.append(f"    tau_rise = {_number(preset.tau_rise / ms)} (ms)")
-        params.append(f"    K = {_number(preset.peak_factor)} (1)")
-    params.append(f"    e = {_number(e_modern)} (mV)")
-    assigned = ["    v (mV)", "    i (nA)", "    B (1)"] + (["    g (uS)"] if biexp else [])
+        constants["tau_rise"] = (preset.tau_rise / ms, "ms")
+        constants["K"] = (preset.peak_factor, "1")
+    constants["e"] = (e_modern, "mV")
     block = "1"
     if preset.mg_block:
-        params.append(f"    mg = {_number(preset.mg / mM)} (mM)")
-        block = (
-            f"1/(1 + mg/{_number(MG_HALF / mM)}*exp(-{_number(MG_SLOPE * mV)}*v))"
-            if preset.mg_block
-            else "1"
-        )
+        constants["mg"] = (preset.mg / mM, "mM")
+        block = f"1/(1 + mg/{_number(MG_HALF / mM)}*exp(-{_number(MG_SLOPE * mV)}*v))"
+    assigned = ["    v (mV)", "    i (nA)", "    B (1)"] + (["    g (uS)"] if biexp else [])
+    assigned += [f"    {k} ({unit})" for k, (_, unit) in constants.items()]
+    initial = [f"    {k} = {_number(value)}" for k, (value, _) in constants.items()]
+    initial += [f"    {s} = 0" for s in states]
     derivatives = [f"    {s}' = -{s}/tau_{s.split('_')[-1] if biexp else 'decay'}" for s in states]
     receive = (
         "    g_decay = g_decay + K*weight\n    g_rise = g_rise + K*weight"
@@ -143,10 +144,9 @@ def synapse_point_process(preset) -> tuple[str, str]:
             f"    RANGE {', '.join(dict.fromkeys(ranges))}\n    THREADSAFE\n}}",
             "UNITS {\n    (nA) = (nanoamp)\n    (mV) = (millivolt)\n    (uS) = (microsiemens)\n"
             "    (mM) = (milli/liter)\n}",
-            "PARAMETER {\n" + "\n".join(params) + "\n}",
             "ASSIGNED {\n" + "\n".join(assigned) + "\n}",
             "STATE {\n" + "\n".join(f"    {s} (uS)" for s in states) + "\n}",
-            "INITIAL {\n" + "\n".join(f"    {s} = 0" for s in states) + "\n}",
+            "INITIAL {\n" + "\n".join(initial) + "\n}",
             "BREAKPOINT {\n" + "\n".join(breakpoint_lines) + "\n}",
             "DERIVATIVE kinetics {\n" + "\n".join(derivatives) + "\n}",
             f"NET_RECEIVE(weight (uS)) {{\n{receive}\n}}",
@@ -155,6 +155,15 @@ def synapse_point_process(preset) -> tuple[str, str]:
     text += "\n"
     name = "hhbs_" + hashlib.sha256(text.encode()).hexdigest()[:12]
     return name, text.replace(_PLACEHOLDER, name)
+
+
+def builtin_texts() -> dict[str, str]:
+    """{name: NMODL text}: the point process of every built-in synapse preset and the
+    crossing helper (what a network export of built-in presets compiles)."""
+    from hh_brian.models.synapse_library import SYNAPSE_PRESETS
+
+    texts = dict(synapse_point_process(p) for p in SYNAPSE_PRESETS.values())
+    return {**texts, CROSSING_NAME: CROSSING_TEXT}
 
 
 def state_map(preset) -> dict[str, str]:
@@ -168,6 +177,7 @@ def state_map(preset) -> dict[str, str]:
 
 __all__ = [
     "CROSSING_NAME",
+    "builtin_texts",
     "CROSSING_TEXT",
     "state_map",
     "synapse_point_process",

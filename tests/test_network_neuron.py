@@ -1,0 +1,158 @@
+"""The network export to NEURON (issue 18): synapse point processes against their analytic
+kinetics, 1 rank against 2 MPI ranks, the CLI's NPZ contract, bad input, and Brian2
+against NEURON on the same drawn network.
+
+Every NEURON run here is a subprocess that loads the session's one compiled library
+(``neuron_library`` in conftest.py compiles the synapse point processes with the cells).
+Delays are one step or more: NEURON's MPI exchange needs a positive minimum delay.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+from brian2 import ms, mV, nS
+
+from hh_brian.cli.main import main
+from hh_brian.core.errors import HHBrianInputError
+from hh_brian.engines.simulators import SimulatorCannotExpress
+from hh_brian.models.synapse_library import GABA_B
+from hh_brian.models.synapses import AMPA, COBAHH_EXC, NMDA
+from hh_brian.network.cobahh import cobahh_spec
+
+mpi = pytest.importorskip("hh_brian.engines.simulators.neuron_mpi")
+needs_mpi = pytest.mark.skipif(mpi.mpi_problem() is not None, reason="MPI (mpich) not installed")
+SMALL = 120
+
+
+@pytest.mark.neuron
+@pytest.mark.parametrize("preset", [COBAHH_EXC, AMPA, NMDA, GABA_B], ids=lambda p: p.name)
+def test_point_process_matches_analytic_kinetics(preset):
+    """One event onto the point process: g(t) equals the preset's closed form to round-off
+    (cnexp's update of a linear decay is exact), and B(v) equals Jahr & Stevens' block."""
+    from neuron import h
+
+    from hh_brian.render.nmodl_synapse import synapse_point_process
+
+    name, _ = synapse_point_process(preset)
+    sec = h.Section(name="syn_test")
+    sec.insert("pas")
+    syn = getattr(h, name)(sec(0.5))
+    nc = h.NetCon(None, syn)
+    nc.weight[0] = 0.002  # µS
+    states = ("g_decay", "g_rise") if preset.tau_rise is not None else ("g",)
+    recorded = [h.Vector().record(getattr(syn, f"_ref_{s}")) for s in states]
+    h.dt, h.secondorder = 0.025, 0
+    h.CVode().active(0)
+    h.finitialize(-65)
+    nc.event(1.0)
+    for _ in range(1200):  # 30 ms
+        h.fadvance()
+    g = np.array(recorded[0]) - (np.array(recorded[1]) if len(recorded) > 1 else 0)
+    t = np.arange(g.size) * 0.025
+    after = t >= 1.0 + 0.025
+    expected = preset.conductance((t[after] - 1.0) * ms, 2 * nS) / nS * 1e-3  # µS
+    # the states after each step (the ASSIGNED g the current uses is from the step's start)
+    np.testing.assert_allclose(g[after], expected, rtol=1e-9, atol=1e-18)
+    v = np.linspace(-90, 20, 12)
+    blocks = []
+    for value in v:
+        sec(0.5).v = value
+        h.fcurrent()
+        blocks.append(syn.B)
+    np.testing.assert_allclose(blocks, preset.block(v * mV), rtol=1e-12)
+    del nc, syn, sec
+
+
+def _spikes(result):
+    return {p: (i, np.asarray(t / ms)) for p, (i, t) in result.spikes.items()}
+
+
+@pytest.mark.neuron
+@needs_mpi
+def test_one_and_two_ranks_identical_and_cli_contract(tmp_path):
+    """COBAHH on 2 MPI ranks from one command equals the serial NEURON run spike for spike,
+    and the NPZ has the Brian2 run's keys."""
+    from hh_brian.network.neuron_run import run_network_neuron
+
+    spec = cobahh_spec(SMALL, delay=0.5 * ms, record=3)  # the CLI records 3 per population
+    serial = _spikes(run_network_neuron(spec, 60 * ms))
+    out = tmp_path / "net.npz"
+    argv = ["network", "cobahh", "--n-neurons", str(SMALL), "--duration", "60*ms"]
+    argv += ["--engine", "neuron", "--ranks", "2", "--delay", "0.5*ms", "--out", str(out)]
+    assert main(argv) == 0
+    with np.load(out) as data:
+        meta = json.loads(str(data["meta_json"]))
+        for pop in ("exc", "inh"):
+            assert np.array_equal(data[f"{pop}_spike_indices"], serial[pop][0])
+            assert np.array_equal(data[f"{pop}_spike_times_ms"], serial[pop][1])
+            assert data[f"{pop}_v_mV"].shape == (3, 600)
+            assert data[f"{pop}_g_exc_nS"].shape == (3, 600)
+        assert {"rate_exc_Hz", "cv_isi_exc", "run_time_s"} <= set(data.files)
+    assert meta["engine"] == "neuron" and meta["ranks"] == 2
+    assert serial["exc"][0].size > 20  # the comparison has spikes to compare
+
+
+def test_ranks_zero_is_refused(capsys, tmp_path):
+    argv = ["network", "cobahh", "--engine", "neuron", "--ranks", "0", "--out"]
+    assert main([*argv, str(tmp_path / "x.npz")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--ranks: must be at least 1, got 0" in err[0]
+
+
+def test_missing_mpi_names_the_package(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(mpi.shutil, "which", lambda name: None)
+    argv = ["network", "cobahh", "--engine", "neuron", "--ranks", "2", "--out"]
+    assert main([*argv, str(tmp_path / "x.npz")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "apt-get install mpich" in err[0]
+    assert not (tmp_path / "x.npz").exists()
+
+
+def test_zero_delay_is_refused_for_neuron(capsys, tmp_path):
+    argv = ["network", "cobahh", "--engine", "neuron", "--n-neurons", "10", "--out"]
+    assert main([*argv, str(tmp_path / "x.npz")]) == 2
+    err = capsys.readouterr().err
+    assert "--delay" in err and "give --delay '0.1*ms'" in err
+
+
+def test_synapse_without_neuron_equivalent_is_refused():
+    from hh_brian.network.neuron_build import neuron_problems
+
+    spec = cobahh_spec(10, delay=0.1 * ms)
+    odd = dataclasses.replace(COBAHH_EXC)
+    object.__setattr__(odd, "kinetics", "alpha_function")  # a kinetics hh-brian has no NMODL for
+    pops = tuple(dataclasses.replace(p, synapses=(odd, p.synapses[1])) for p in spec.populations)
+    with pytest.raises(SimulatorCannotExpress, match="alpha_function.*no NEURON point process"):
+        neuron_problems(dataclasses.replace(spec, populations=pops))
+
+
+def test_model_neuron_cannot_express_is_refused():
+    """Two temperatures: NEURON's celsius is global."""
+    from hh_brian.network.neuron_build import neuron_problems
+
+    spec = cobahh_spec(10, delay=0.1 * ms)
+    warm = dataclasses.replace(
+        spec.populations[1], preset=spec.populations[1].preset.with_temperature(30)
+    )
+    with pytest.raises(SimulatorCannotExpress, match="one global celsius"):
+        neuron_problems(dataclasses.replace(spec, populations=(spec.populations[0], warm)))
+
+
+@pytest.mark.neuron
+@needs_mpi
+def test_a_dead_rank_stops_the_run_with_its_error():
+    from hh_brian.network.neuron_run import run_network_neuron
+
+    with pytest.raises(mpi.RankFailedError, match="rank 1: RuntimeError: failure requested"):
+        run_network_neuron(cobahh_spec(20, delay=0.1 * ms, record=0), 5 * ms, ranks=2, fail_rank=1)
+
+
+def test_bad_ranks_in_the_library():
+    from hh_brian.network.neuron_run import run_network_neuron
+
+    with pytest.raises(HHBrianInputError, match="ranks must be an integer >= 1"):
+        run_network_neuron(cobahh_spec(10, delay=0.1 * ms), 5 * ms, ranks=0)
