@@ -156,3 +156,36 @@ def test_bad_ranks_in_the_library():
 
     with pytest.raises(HHBrianInputError, match="ranks must be an integer >= 1"):
         run_network_neuron(cobahh_spec(10, delay=0.1 * ms), 5 * ms, ranks=0)
+
+
+def _first_spikes(result, pop: str, n: int) -> np.ndarray:
+    indices, times = result.spikes[pop]
+    first = np.full(n, np.inf)
+    np.minimum.at(first, indices, np.asarray(times / ms))
+    return first
+
+
+@pytest.mark.neuron
+@pytest.mark.slow
+def test_brian2_and_neuron_first_spikes_agree_within_the_schemes_bound():
+    """Same drawn network, initial state and dt: Brian2 (rush_larsen2) and NEURON
+    (Crank-Nicolson) give the first spikes, before any chaotic divergence (4 ms), within
+    the sum of their own errors, each estimated by Richardson from a run at 2*dt (both
+    schemes and the interpolated crossing are second order: e = |t(2dt) - t(dt)|/3)."""
+    from hh_brian.network.build import run_network
+    from hh_brian.network.drawn import draw_plan
+    from hh_brian.network.neuron_run import run_network_neuron
+
+    firsts = {}
+    for dt in (0.05, 0.025):
+        spec = cobahh_spec(100, delay=dt * ms, dt=dt * ms, method="rush_larsen2", record=0)
+        plan = draw_plan(spec, 4 * ms)
+        for engine, run in (("brian2", run_network), ("neuron", run_network_neuron)):
+            firsts[engine, dt] = _first_spikes(run(spec, 4 * ms, plan=plan), "exc", 80)
+    fired = np.isfinite(firsts["brian2", 0.025])
+    assert fired.sum() >= 5
+    for key, first in firsts.items():
+        assert np.array_equal(np.isfinite(first), fired), key  # the same neurons fire
+    error = {e: np.abs(firsts[e, 0.05] - firsts[e, 0.025])[fired] / 3 for e in ("brian2", "neuron")}
+    difference = np.abs(firsts["brian2", 0.025] - firsts["neuron", 0.025])[fired]
+    assert np.all(difference <= error["brian2"] + error["neuron"]), (difference, error)

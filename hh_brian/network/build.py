@@ -217,6 +217,7 @@ def run_network(
     threads: int = 1,
     memory_limit: int = DEFAULT_MEMORY_LIMIT,
     progress: Progress = None,
+    plan: NetworkPlan | None = None,
 ) -> NetworkResult:
     """Build *spec* and run it for *duration*.
 
@@ -255,8 +256,8 @@ def run_network(
     _check_monitor_variables(spec, pops)
     check_monitor_memory(spec, duration, memory_limit)
     if device == "runtime":
-        return _run_runtime(spec, pops, duration, progress)
-    return _run_standalone(spec, pops, duration, int(threads), progress)
+        return _run_runtime(spec, pops, duration, progress, plan)
+    return _run_standalone(spec, pops, duration, int(threads), progress, plan)
 
 
 def _collect(spec, state_monitors, spike_monitors, duration, run_time, total, info):
@@ -294,13 +295,13 @@ def _info(spec: NetworkSpec, device: str, threads: int, counts: dict) -> dict[st
     }
 
 
-def _run_runtime(spec, pops, duration, progress) -> NetworkResult:
+def _run_runtime(spec, pops, duration, progress, plan=None) -> NetworkResult:
     from brian2 import device as current_device
 
     with brian2_settings(target="cython", seed=spec.seed):
         started = time.perf_counter()
         codeobj = runtime_codeobj_class("cython")
-        net, states, spike_mons, counts = _build(spec, pops, codeobj, progress)
+        net, states, spike_mons, counts = _build(spec, pops, codeobj, progress, plan)
         guards = _add_guards(net, spec, pops)
         run_reporting(net, duration, progress, "network run", namespace={})
         _check_blow_up(net, spec, pops, guards)
@@ -312,7 +313,7 @@ def _run_runtime(spec, pops, duration, progress) -> NetworkResult:
     return _collect(spec, states, spike_mons, duration, run_time, total, info)
 
 
-def _run_standalone(spec, pops, duration, threads, progress) -> NetworkResult:
+def _run_standalone(spec, pops, duration, threads, progress, plan=None) -> NetworkResult:
     from brian2 import device as current_device
 
     with (
@@ -325,7 +326,8 @@ def _run_standalone(spec, pops, duration, threads, progress) -> NetworkResult:
         ),
     ):
         started = time.perf_counter()
-        net, states, spike_mons, counts = _build(spec, pops, standalone_codeobj_class(), progress)
+        codeobj = standalone_codeobj_class()
+        net, states, spike_mons, counts = _build(spec, pops, codeobj, progress, plan)
         task = "network run (cpp_standalone)"
         report(progress, task, note=GENERATING)
         net.run(duration, namespace={})
