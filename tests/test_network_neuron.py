@@ -189,3 +189,54 @@ def test_brian2_and_neuron_first_spikes_agree_within_the_schemes_bound():
     error = {e: np.abs(firsts[e, 0.05] - firsts[e, 0.025])[fired] / 3 for e in ("brian2", "neuron")}
     difference = np.abs(firsts["brian2", 0.025] - firsts["neuron", 0.025])[fired]
     assert np.all(difference <= error["brian2"] + error["neuron"]), (difference, error)
+
+
+def _driven_spec(dt: float, seed: int = 3):
+    """Every built-in receptor kind in one network: Poisson drive onto AMPA
+    (bi-exponential), recurrent NMDA (Mg2+ block) and GABA_B, and a GABA_A receptor."""
+    from brian2 import Hz, um
+
+    from hh_brian.models.presets import get_preset
+    from hh_brian.models.synapse_library import GABA_A
+    from hh_brian.network.spec import Connection, NetworkSpec, PoissonDrive, Population
+
+    preset = get_preset("traub_miles").with_area(20000 * um**2)
+    synapses = (AMPA, NMDA, GABA_A, GABA_B)
+    pop = Population("e", preset, 60, synapses, {"v": "E_L + (randn()*5 - 5)*mV"})
+    connections = (
+        Connection("e", "e", "nmda", 1 * nS, p=0.1, delay=dt * ms),
+        Connection("e", "e", "gaba_b", 0.5 * nS, in_degree=4, delay=2 * dt * ms),
+        Connection("e", "e", "gaba_a", 1 * nS, in_degree=3, delay=dt * ms),
+    )
+    drive = PoissonDrive("e", "ampa", 20, 50 * Hz, 3 * nS)
+    return NetworkSpec((pop,), connections, (drive,), dt=dt * ms, method="rush_larsen2", seed=seed)
+
+
+@pytest.mark.neuron
+@pytest.mark.slow
+def test_driven_network_of_every_receptor_in_both_engines():
+    """Poisson drive and every receptor kind: Brian2 and NEURON first spikes agree within
+    their Richardson error estimates (the same event times at dt and dt/2)."""
+    from hh_brian.network.build import run_network
+    from hh_brian.network.drawn import draw_plan
+    from hh_brian.network.neuron_run import run_network_neuron
+
+    coarse = _driven_spec(0.05)
+    plan = draw_plan(coarse, 20 * ms)
+    plans = {0.05: plan}
+    ((neurons, steps),) = plan.drive_events
+    plans[0.025] = dataclasses.replace(
+        draw_plan(_driven_spec(0.025), 20 * ms), drive_events=((neurons, 2 * steps),)
+    )  # the same event times on the finer grid
+    firsts = {}
+    for dt, p in plans.items():
+        spec = _driven_spec(dt)
+        for engine, run in (("brian2", run_network), ("neuron", run_network_neuron)):
+            firsts[engine, dt] = _first_spikes(run(spec, 20 * ms, plan=p), "e", 60)
+    fired = np.isfinite(firsts["brian2", 0.025])
+    assert fired.sum() >= 5
+    for key, first in firsts.items():
+        assert np.array_equal(np.isfinite(first), fired), key
+    error = {e: np.abs(firsts[e, 0.05] - firsts[e, 0.025])[fired] / 3 for e in ("brian2", "neuron")}
+    difference = np.abs(firsts["brian2", 0.025] - firsts["neuron", 0.025])[fired]
+    assert np.all(difference <= error["brian2"] + error["neuron"]), (difference, error)
