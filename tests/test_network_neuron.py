@@ -112,6 +112,18 @@ def test_missing_mpi_names_the_package(capsys, tmp_path, monkeypatch):
     assert not (tmp_path / "x.npz").exists()
 
 
+def test_neuron_missing_names_the_install(capsys, tmp_path, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda n, *a: None if n == "neuron" else real(n, *a)
+    )
+    argv = ["network", "cobahh", "--engine", "neuron", "--out", str(tmp_path / "x.npz")]
+    assert main(argv) == 2
+    assert "pip install 'hh-brian[simulators]'" in capsys.readouterr().err
+
+
 def test_zero_delay_is_refused_for_neuron(capsys, tmp_path):
     argv = ["network", "cobahh", "--engine", "neuron", "--n-neurons", "10", "--out"]
     assert main([*argv, str(tmp_path / "x.npz")]) == 2

@@ -7,9 +7,10 @@ trains :func:`hh_brian.network.build.run_network` takes with ``plan=``), compile
 mechanism it needs with one ``nrnivmodl`` run (the cells' generated density mechanisms,
 :mod:`hh_brian.render.nmodl`; a point process per synapse preset,
 :mod:`hh_brian.render.nmodl_synapse`; the crossing helper), and runs
-:mod:`hh_brian.engines.simulators.neuron_network` in this process (``ranks=None``) or
-under ``mpiexec -n ranks`` (:mod:`hh_brian.engines.simulators.neuron_mpi`).  The result
-is a :class:`~hh_brian.network.spec.NetworkResult`, as from Brian2.
+:mod:`hh_brian.engines.simulators.neuron_network` in one process of its own
+(``ranks=None``) or under ``mpiexec -n ranks``
+(:mod:`hh_brian.engines.simulators.neuron_mpi`).  The result is a
+:class:`~hh_brian.network.spec.NetworkResult`, as from Brian2.
 
 What NEURON needs that Brian2 does not
 --------------------------------------

@@ -82,9 +82,11 @@ def run_network_neuron(
     RankFailedError
         A rank died: its own error; nothing was returned.
     """
+    from hh_brian.engines.simulators import require
     from hh_brian.engines.simulators.neuron_mpi import check_ranks, mpi_problem
     from hh_brian.network.drawn import draw_plan
 
+    require("neuron", "neuron==9.0.2", "neuron")  # SimulatorNotInstalled, with the pip line
     started = time.perf_counter()
     _positive_time(duration, "duration", zero=False)
     if ranks is not None:

@@ -109,6 +109,14 @@ def _check_engine(args: argparse.Namespace) -> None:
         raise HHBrianInputError("--ranks: MPI ranks need --engine neuron")
     if args.engine != "neuron":
         return
+    import importlib.util
+
+    if importlib.util.find_spec("neuron") is None:
+        from hh_brian.engines.simulators import install_hint
+
+        raise HHBrianInputError(
+            f"--engine neuron: NEURON is not installed; install it with `{install_hint('neuron')}`"
+        )
     if args.device != "runtime" or args.threads != 1:
         raise HHBrianInputError(
             "--device/--threads: Brian2 options; with --engine neuron use --ranks K"
