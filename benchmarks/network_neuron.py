@@ -13,7 +13,8 @@ of COBAHH with the in-degree fixed as the size grows (64 excitatory and 16 inhib
 sources per neuron, the benchmark's mean at N = 4000), the synaptic delay one step
 (NEURON's MPI needs a positive one; 0.1 ms, as NEST's), Crank-Nicolson at ``--dt-ms``,
 launched with ``mpiexec -n K`` (K = 1 and 2).  The loop time is ``ParallelContext.psolve``'s
-wall time, the slowest rank's; building (sections, 80 NetCons per neuron) is reported
+wall time, the slowest rank's, and ``ParallelContext.wait_time()`` per rank the part of
+it spent waiting in the spike exchange; building (sections, 80 NetCons per neuron) is reported
 apart.  Speed-up = T(1 rank)/T(K ranks), efficiency = speed-up/K.  The load average is
 recorded around every case: the machine's 2 cores are shared, and an MPI rank that has to
 share a core waits at every spike exchange (every minimum delay, here every step).
@@ -61,6 +62,7 @@ def neuron_case(n: int, seed: int, ranks: int, duration_ms: float, dt_ms: float)
         "connectivity": "in_degree",
         "run_s": result.run_time,
         "build_s": result.info["build_s"],
+        "exchange_wait_s": result.info["exchange_wait_s"],
         "process_s": time.perf_counter() - started,
         "rate_exc_Hz": stats.rate_exc,
         "rate_inh_Hz": stats.rate_inh,
@@ -100,13 +102,15 @@ def markdown(rows: list[dict], meta: dict) -> str:
         "Fixed in-degree (64 exc + 16 inh sources), delay 0.1 ms, Crank-Nicolson, "
         "`mpiexec -n K` (MPICH).  Loop = slowest rank's `psolve`; build apart.",
         "",
-        "| N | ranks | dt [ms] | loop [s] | build [s] | ns/neuron-step | speed-up | "
-        "efficiency/rank | exc [Hz] | inh [Hz] | load before/after |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| N | ranks | dt [ms] | loop [s] | exchange wait per rank [s] | build [s] "
+        "| ns/neuron-step | speed-up | efficiency/rank | exc [Hz] | inh [Hz] "
+        "| load before/after |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['n']} | {r['ranks']} | {r['dt_ms']:g} | {r['run_s']:.2f} | {r['build_s']:.1f} "
+            f"| {r['n']} | {r['ranks']} | {r['dt_ms']:g} | {r['run_s']:.2f} "
+            f"| {', '.join(f'{w:.1f}' for w in r['exchange_wait_s'])} | {r['build_s']:.1f} "
             f"| {r['ns_per_neuron_step']:.0f} | {r['speedup']:.2f} | {r['efficiency']:.2f} "
             f"| {r['rate_exc_Hz']:.1f} | {r['rate_inh_Hz']:.1f} "
             f"| {r['load_before']:.1f}/{r['load_after']:.1f} |"

@@ -159,6 +159,7 @@ def _result(spec, duration, out, plan, total, ranks) -> NetworkResult:
             for n, c in enumerate(spec.connections)
         },
         "build_s": float(out["build_s"]),
+        "exchange_wait_s": [float(w) for w in np.atleast_1d(out["wait_s"])],
         "refractory_not_applied": refractory,
     }
     return NetworkResult(

@@ -201,6 +201,7 @@ def run(h, pc, meta: dict, arrays: dict[str, np.ndarray]) -> dict | None:
         "spikes": {name: np.array(s, dtype=float).reshape(-1, 2) for name, s in spikes.items()},
         "traces": [(p, j, v, np.array(vec)) for p, j, v, vec in traces],
         "loop_s": loop,
+        "wait_s": float(pc.wait_time()),  # in the spike exchange, waiting for other ranks
         "build_s": built - started,
         "synapses": len(netcons),
     }
@@ -227,6 +228,7 @@ def _merge(meta: dict, parts: list, nhost: int) -> dict[str, np.ndarray]:
             )
     out["loop_s"] = np.float64(max(p["loop_s"] for p in parts))
     out["build_s"] = np.float64(max(p["build_s"] for p in parts))
+    out["wait_s"] = np.array([p["wait_s"] for p in parts])
     out["netcons"] = np.int64(sum(p["synapses"] for p in parts))
     out["ranks"] = np.int64(nhost)
     return out
