@@ -198,8 +198,11 @@ def test_brian2_and_neuron_first_spikes_agree_within_the_schemes_bound():
     assert fired.sum() >= 5
     for key, first in firsts.items():
         assert np.array_equal(np.isfinite(first), fired), key  # the same neurons fire
-    error = {e: np.abs(firsts[e, 0.05] - firsts[e, 0.025])[fired] / 3 for e in ("brian2", "neuron")}
-    difference = np.abs(firsts["brian2", 0.025] - firsts["neuron", 0.025])[fired]
+    error = {
+        e: np.abs(firsts[e, 0.05][fired] - firsts[e, 0.025][fired]) / 3
+        for e in ("brian2", "neuron")
+    }
+    difference = np.abs(firsts["brian2", 0.025][fired] - firsts["neuron", 0.025][fired])
     assert np.all(difference <= error["brian2"] + error["neuron"]), (difference, error)
 
 
@@ -249,8 +252,11 @@ def test_driven_network_of_every_receptor_in_both_engines():
     assert fired.sum() >= 5
     for key, first in firsts.items():
         assert np.array_equal(np.isfinite(first), fired), key
-    error = {e: np.abs(firsts[e, 0.05] - firsts[e, 0.025])[fired] / 3 for e in ("brian2", "neuron")}
-    difference = np.abs(firsts["brian2", 0.025] - firsts["neuron", 0.025])[fired]
+    error = {
+        e: np.abs(firsts[e, 0.05][fired] - firsts[e, 0.025][fired]) / 3
+        for e in ("brian2", "neuron")
+    }
+    difference = np.abs(firsts["brian2", 0.025][fired] - firsts["neuron", 0.025][fired])
     assert np.all(difference <= error["brian2"] + error["neuron"]), (difference, error)
 
 
