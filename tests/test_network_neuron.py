@@ -83,6 +83,7 @@ def test_one_and_two_ranks_identical_and_cli_contract(tmp_path):
     out = tmp_path / "net.npz"
     argv = ["network", "cobahh", "--n-neurons", str(SMALL), "--duration", "60*ms"]
     argv += ["--engine", "neuron", "--ranks", "2", "--delay", "0.5*ms", "--out", str(out)]
+    argv += ["--plot", str(tmp_path / "raster.png")]
     assert main(argv) == 0
     with np.load(out) as data:
         meta = json.loads(str(data["meta_json"]))
@@ -93,6 +94,7 @@ def test_one_and_two_ranks_identical_and_cli_contract(tmp_path):
             assert data[f"{pop}_g_exc_nS"].shape == (3, 600)
         assert {"rate_exc_Hz", "cv_isi_exc", "run_time_s"} <= set(data.files)
     assert meta["engine"] == "neuron" and meta["ranks"] == 2
+    assert (tmp_path / "raster.png").stat().st_size > 0
     assert serial["exc"][0].size > 20  # the comparison has spikes to compare
 
 

@@ -152,6 +152,8 @@ def _result(spec, duration, out, plan, total, ranks) -> NetworkResult:
         "ranks": int(out["ranks"]),
         "mpi": ranks is not None,
         "scheme": SCHEMES[SECONDORDER],
+        "method": f"NEURON {SCHEMES[SECONDORDER]}",
+        "device": f"NEURON, {int(out['ranks'])} MPI rank(s)" if ranks else "NEURON, 1 process",
         "dt_ms": float(spec.dt / ms),
         "seed": spec.seed,
         "synapses": {
