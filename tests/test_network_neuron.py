@@ -126,6 +126,12 @@ def test_neuron_missing_names_the_install(capsys, tmp_path, monkeypatch):
     assert "pip install 'hh-brian[simulators]'" in capsys.readouterr().err
 
 
+def test_a_missing_cluster_launcher_is_named(monkeypatch):
+    monkeypatch.setenv("HH_BRIAN_MPIEXEC", "no-such-srun --mpi=pmi2")
+    assert mpi.command("p.npz", "o.npz", 4)[1:4] == ["--mpi=pmi2", "-n", "4"]
+    assert "'no-such-srun' (HH_BRIAN_MPIEXEC) not found" in mpi.mpi_problem()
+
+
 def test_zero_delay_is_refused_for_neuron(capsys, tmp_path):
     argv = ["network", "cobahh", "--engine", "neuron", "--n-neurons", "10", "--out"]
     assert main([*argv, str(tmp_path / "x.npz")]) == 2

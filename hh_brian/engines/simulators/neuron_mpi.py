@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes.util
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -23,6 +24,14 @@ from hh_brian.engines.simulators.neuron_network import RANK_ERROR
 #: What to install when MPI is missing (Debian/Ubuntu package names).
 MPI_PACKAGES = "install MPICH from the OS packages (apt-get install mpich) or OpenMPI (openmpi-bin)"
 WORKER = "hh_brian.engines.simulators.neuron_network"
+#: Environment variable with the launcher's command line instead of ``mpiexec``, e.g.
+#: ``srun --mpi=pmi2`` on a Slurm cluster (``-n K`` is appended).
+LAUNCHER_VARIABLE = "HH_BRIAN_MPIEXEC"
+
+
+def launcher() -> list[str]:
+    """The MPI launcher's words: ``$HH_BRIAN_MPIEXEC`` split like a shell, or ``mpiexec``."""
+    return shlex.split(os.environ.get(LAUNCHER_VARIABLE) or "mpiexec") or ["mpiexec"]
 
 
 class RankFailedError(SimulationBlowUpError):
@@ -41,7 +50,10 @@ def _mpi_library() -> str | None:
 
 def mpi_problem() -> str | None:
     """Why an MPI run cannot start here (no ``mpiexec`` or no MPI library), or ``None``."""
-    if shutil.which("mpiexec") is None:
+    name = launcher()[0]
+    if shutil.which(name) is None:
+        if os.environ.get(LAUNCHER_VARIABLE):
+            return f"MPI launcher {name!r} ({LAUNCHER_VARIABLE}) not found on PATH"
         return f"MPI is missing (no mpiexec on PATH): {MPI_PACKAGES}, or run on one rank"
     if _mpi_library() is None:
         return (
@@ -79,7 +91,8 @@ def command(payload: str | Path, out: str | Path, ranks: int | None) -> list[str
     worker = [sys.executable, "-m", WORKER, str(payload), str(out)]
     if ranks is None:
         return [*worker, "--serial"]
-    return [shutil.which("mpiexec") or "mpiexec", "-n", str(ranks), *worker]
+    words = launcher()
+    return [shutil.which(words[0]) or words[0], *words[1:], "-n", str(ranks), *worker]
 
 
 def launch(
@@ -119,11 +132,13 @@ def launch(
 
 
 __all__ = [
+    "LAUNCHER_VARIABLE",
     "MPI_PACKAGES",
     "RankFailedError",
     "check_ranks",
     "command",
     "launch",
+    "launcher",
     "mpi_environment",
     "mpi_problem",
 ]
