@@ -221,7 +221,7 @@ def _driven_spec(dt: float, seed: int = 3):
 
     from hh_brian.models.presets import get_preset
     from hh_brian.models.synapse_library import GABA_A
-    from hh_brian.network.spec import Connection, NetworkSpec, PoissonDrive, Population
+    from hh_brian.network.spec import Connection, Monitor, NetworkSpec, PoissonDrive, Population
 
     preset = get_preset("traub_miles").with_area(20000 * um**2)
     synapses = (AMPA, NMDA, GABA_A, GABA_B)
@@ -232,13 +232,18 @@ def _driven_spec(dt: float, seed: int = 3):
         Connection("e", "e", "gaba_a", 1 * nS, in_degree=3, delay=dt * ms),
     )
     drive = PoissonDrive("e", "ampa", 20, 50 * Hz, 3 * nS)
-    return NetworkSpec((pop,), connections, (drive,), dt=dt * ms, method="rush_larsen2", seed=seed)
+    monitor = Monitor("e", ("g_ampa", "v"), (0, 1, 2))
+    return NetworkSpec(
+        (pop,), connections, (drive,), (monitor,), dt=dt * ms, method="rush_larsen2", seed=seed
+    )
 
 
 @pytest.mark.neuron
 @pytest.mark.slow
 def test_driven_network_of_every_receptor_in_both_engines():
-    """Poisson drive and every receptor kind: Brian2 and NEURON first spikes agree within
+    """Poisson drive and every receptor kind: the AMPA conductance, which only the drive
+    moves, is the same in both engines to round-off (the same drawn events, delivered in
+    the same step, decaying exactly), and Brian2 and NEURON first spikes agree within
     their Richardson error estimates (the same event times at dt and dt/2)."""
     from hh_brian.network.build import run_network
     from hh_brian.network.drawn import draw_plan
@@ -251,11 +256,17 @@ def test_driven_network_of_every_receptor_in_both_engines():
     plans[0.025] = dataclasses.replace(
         draw_plan(_driven_spec(0.025), 20 * ms), drive_events=((neurons, 2 * steps),)
     )  # the same event times on the finer grid
-    firsts = {}
+    firsts, g_ampa = {}, {}
     for dt, p in plans.items():
         spec = _driven_spec(dt)
         for engine, run in (("brian2", run_network), ("neuron", run_network_neuron)):
-            firsts[engine, dt] = _first_spikes(run(spec, 20 * ms, plan=p), "e", 60)
+            result = run(spec, 20 * ms, plan=p)
+            firsts[engine, dt] = _first_spikes(result, "e", 60)
+            g_ampa[engine, dt] = np.asarray(result.traces["e"]["g_ampa"] / nS)
+    # the drive alone moves g_ampa: the same events, integrated exactly by both engines
+    for dt in plans:
+        assert g_ampa["brian2", dt].max() > 1
+        np.testing.assert_allclose(g_ampa["neuron", dt], g_ampa["brian2", dt], rtol=1e-9, atol=1e-9)
     fired = np.isfinite(firsts["brian2", 0.025])
     assert fired.sum() >= 5
     for key, first in firsts.items():

@@ -104,7 +104,9 @@ def _recordable(pop: Population) -> dict[str, tuple[str, str, str]]:
     out = {"v": ("v", "", "v")}
     out |= {g: ("mechanism", "", _state_name(g)) for g in pop.preset.gate_names}
     for s in pop.synapses:
-        out[f"g_{s.label}"] = ("receptor", s.label, "g")
+        # the states after each step, as Brian2 records them (the ASSIGNED g of a
+        # bi-exponential point process is computed before the step's update)
+        out[f"g_{s.label}"] = ("receptor", s.label, "-".join(state_map(s).values()))
         out |= {b: ("receptor", s.label, n) for b, n in state_map(s).items() if b != f"g_{s.label}"}
     return out
 

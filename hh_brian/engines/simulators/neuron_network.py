@@ -167,13 +167,21 @@ def _monitors(h, meta, cells) -> list:
                 continue
             for variable, (kind, owner, name) in m["variables"].items():
                 if kind == "v":
-                    ref = cell.seg._ref_v
+                    refs = [cell.seg._ref_v]
                 elif kind == "mechanism":
-                    ref = getattr(cell.mech, f"_ref_{name}")
-                else:
-                    ref = getattr(cell.receptors[owner], f"_ref_{name}")
-                recorded.append((m["population"], j, variable, h.Vector().record(ref)))
+                    refs = [getattr(cell.mech, f"_ref_{name}")]
+                else:  # "a" or "a-b": a state, or the difference of two (bi-exponential g)
+                    pp = cell.receptors[owner]
+                    refs = [getattr(pp, f"_ref_{part}") for part in name.split("-")]
+                vectors = [h.Vector().record(ref) for ref in refs]
+                recorded.append((m["population"], j, variable, vectors))
     return recorded
+
+
+def _difference(vectors: list) -> np.ndarray:
+    """The one recorded vector, or the first minus the second (g_decay - g_rise)."""
+    out = np.array(vectors[0])
+    return out - np.array(vectors[1]) if len(vectors) > 1 else out
 
 
 def run(h, pc, meta: dict, arrays: dict[str, np.ndarray]) -> dict | None:
@@ -199,7 +207,7 @@ def run(h, pc, meta: dict, arrays: dict[str, np.ndarray]) -> dict | None:
     loop = time.perf_counter() - built
     local = {
         "spikes": {name: np.array(s, dtype=float).reshape(-1, 2) for name, s in spikes.items()},
-        "traces": [(p, j, v, np.array(vec)) for p, j, v, vec in traces],
+        "traces": [(p, j, v, _difference(vectors)) for p, j, v, vectors in traces],
         "loop_s": loop,
         "wait_s": float(pc.wait_time()),  # in the spike exchange, waiting for other ranks
         "build_s": built - started,
