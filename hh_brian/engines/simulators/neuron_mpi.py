@@ -39,9 +39,22 @@ class RankFailedError(SimulationBlowUpError):
 
 
 def _mpi_library() -> str | None:
+    """The MPI library NEURON should load: ``MPI_LIB_NRN_PATH``, else the one of the
+    ``mpiexec`` on PATH (OpenMPI's ``libmpi`` if it says "Open MPI", else MPICH's)."""
     if os.environ.get("MPI_LIB_NRN_PATH"):
         return os.environ["MPI_LIB_NRN_PATH"]
-    for name in ("mpich", "mpi"):
+    order = ("mpich", "mpi")
+    mpiexec = shutil.which("mpiexec")
+    if mpiexec is not None:
+        try:
+            version = subprocess.run(
+                [mpiexec, "--version"], capture_output=True, text=True, timeout=10
+            ).stdout
+        except (OSError, subprocess.SubprocessError):
+            version = ""
+        if "open mpi" in version.lower() or "open-mpi" in version.lower():
+            order = ("mpi", "mpich")
+    for name in order:
         found = ctypes.util.find_library(name)
         if found:
             return found
