@@ -8,8 +8,8 @@ runs in
 * hh-brian on Brian2's ``runtime`` device (Cython) and on ``cpp_standalone``
   (1 OpenMP thread), at several (method, dt) settings: the benchmark's exponential
   Euler at 0.1 ms, and finer or higher-order ones;
-* NEURON: not yet -- its rows come with issue 18 (the MPI network export), see
-  :func:`neuron_rows`.
+* NEURON (``--neuron``): the exported network on 1 and 2 MPI ranks
+  (:func:`neuron_rows`, from ``benchmarks/network_neuron.py``, which also runs alone).
 
 Same network means: the same cells (NEST's defaults are the COBAHH densities on
 20 000 um^2; V_T = -63 mV), the same synapses (conductance jumps of 6 nS and 67 nS
@@ -198,14 +198,12 @@ def brian_worker(spec: dict) -> dict:
 
 
 def neuron_rows(sizes, seeds, duration_ms) -> list[dict]:
-    """NEURON's rows -- a placeholder until issue 18 (MPI networks) exists.
+    """NEURON's rows (issue 18): COBAHH exported to NEURON on 1 and 2 MPI ranks, from
+    ``benchmarks/network_neuron.py`` (also runnable alone, into its own results file)."""
+    sys.path.insert(0, str(HERE))
+    from network_neuron import neuron_rows as rows
 
-    When ``hh_brian.network`` can export COBAHH to NEURON (issue 18), run it here the
-    same way (one process per case; ``ParallelContext`` with 1 rank and, separately,
-    MPI ranks; loop time of ``psolve``) and return rows with the keys of
-    :func:`brian_worker`; :func:`main` then prints them with the others.
-    """
-    return []
+    return rows(sizes, seeds, duration_ms)
 
 
 def run_case(spec: dict) -> dict:
@@ -399,7 +397,7 @@ def markdown(summary: dict, meta: dict) -> str:
             f"hh-brian cpp_standalone = {ratios} (target >= 20x: "
             f"{'met' if head['met_20x'] else 'missed'})."
         )
-    lines += ["", "NEURON: no rows yet; they come with issue 18 (MPI networks)."]
+    lines += ["", "NEURON on MPI ranks: `--neuron`, or `benchmarks/network_neuron.py` alone."]
     return "\n".join(lines) + "\n"
 
 
@@ -422,6 +420,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--connectivity", default="probability", help="probability|in_degree")
     parser.add_argument("--no-nest", action="store_true")
+    parser.add_argument("--neuron", action="store_true", help="add NEURON on 1 and 2 MPI ranks")
     parser.add_argument("--out", default=str(HERE / "results" / "network_peers"))
     args = parser.parse_args(argv)
     if args.worker:
@@ -450,7 +449,7 @@ def main(argv: list[str] | None = None) -> int:
             spec = {**base, "n": n, "seed": seeds[0], "engine": "hh-brian"}
             spec.update(device="cpp_standalone", method=method, dt_ms=dt)
             rows.append(run_case(spec))
-    rows += neuron_rows(sizes, seeds, args.duration_ms)
+    neuron = neuron_rows(sizes, seeds, args.duration_ms) if args.neuron else []
     meta = {
         "machine": platform.platform(),
         "python": platform.python_version(),
@@ -468,9 +467,16 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(
-        json.dumps({"meta": meta, "rows": rows, **summary}, indent=1, default=str) + "\n"
+        json.dumps(
+            {"meta": meta, "rows": rows, **summary, "neuron_rows": neuron}, indent=1, default=str
+        )
+        + "\n"
     )
     text = markdown(summary, meta)
+    if neuron:
+        from network_neuron import markdown as neuron_markdown
+
+        text += "\n" + neuron_markdown(neuron, meta)
     out.with_suffix(".md").write_text(text)
     print(text)
     return 0

@@ -44,14 +44,17 @@ def nmodl_models() -> list:
 
 @pytest.fixture(scope="session")
 def neuron_library() -> list:
-    """The models of :func:`nmodl_models`, their mechanisms compiled in one ``nrnivmodl``
-    run and loaded into NEURON before any test marked ``neuron`` runs (a test that then
-    asks for one model's mechanism finds it loaded, so nothing else is compiled)."""
+    """The models of :func:`nmodl_models`, their mechanisms and the network export's point
+    processes (every built-in synapse preset, the crossing helper) compiled in one
+    ``nrnivmodl`` run and loaded into NEURON before any test marked ``neuron`` runs (a test
+    that then asks for one model's mechanism finds it loaded, so nothing else is compiled;
+    a network run's NEURON processes load this same library)."""
     pytest.importorskip("neuron")
     from hh_brian.engines.simulators.neuron import load_mechanisms
+    from hh_brian.render.nmodl_synapse import builtin_texts
 
     models = nmodl_models()
-    load_mechanisms(models)
+    load_mechanisms(models, extra_texts=builtin_texts())  # with the network point processes
     return models
 
 

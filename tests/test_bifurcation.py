@@ -22,6 +22,7 @@ restored, and against AUTO's values as it stands.
 from __future__ import annotations
 
 import csv
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -114,9 +115,15 @@ def test_hopf_points_shift_by_minus_g_l_times_the_change_of_e_l(name, delta_e):
 # ---------------------------------------------------------------------------
 
 
+@functools.cache
+def full_squid_diagram(name: str):
+    """The diagram of a squid model over 0-200 uA/cm^2, computed once per test session."""
+    return bifurcation_diagram(squid(name), "I_inj", 0 * DENSITY, 200 * DENSITY)
+
+
 @pytest.fixture(scope="module")
 def squid_diagram():
-    return bifurcation_diagram(squid("hh1952"), "I_inj", 0 * DENSITY, 200 * DENSITY)
+    return full_squid_diagram("hh1952")
 
 
 def test_the_squid_diagram_reproduces_the_published_values(squid_diagram):
@@ -306,7 +313,7 @@ def test_library_refuses_a_reversed_range_and_unknown_parameter():
 
 @pytest.mark.slow
 def test_dayan_abbott_diagram_agrees_with_auto():
-    d = bifurcation_diagram(squid("dayan_abbott"), "I_inj", 0 * DENSITY, 200 * DENSITY)
+    d = full_squid_diagram("dayan_abbott")
     fold, sub, sup = d.points[0], *d.of_kind("hopf_subcritical"), *d.of_kind("hopf_supercritical")
     assert fold.kind == "fold_of_cycles"
     for point, key in ((fold, "fold"), (sub, "hopf_sub"), (sup, "hopf_super")):
@@ -329,7 +336,7 @@ def test_the_fold_of_cycles_shifts_by_minus_g_l_times_the_change_of_e_l(name):
 #: kind: (model, top of the range in uA/cm^2).  wb_like's Hopf point is at 25.13, so up to
 #: 100 its cycles come from that Hopf point, and up to 2 from a simulation at the top.
 CLASS_1 = [
-    ("wang_buzsaki", 20.0),
+    ("wang_buzsaki", 2.0),  # SNIC at 0.16; a longer branch only costs time
     ("connor_stevens", 20.0),
     (str(DATA / "instantaneous_na.toml"), 100.0),
     (str(DATA / "instantaneous_na.toml"), 2.0),
@@ -364,6 +371,16 @@ def test_class_1_onset_is_a_snic_with_the_period_diverging(spec, stop):
 #: The f-I hold (ms), and the e-folds the up sweep needs to leave an unstable rest.
 HOLD_MS = 400.0
 DEPARTURE_EFOLDS = 7.0
+#: Built-in models with the squid axon's bistable window (a fold of cycles below a
+#: subcritical Hopf point) from 0 to 3x the validation current; their f-I curve is
+#: compared below. ``bifurcation_diagram(...).bistable()`` over that range finds windows on
+#: two more built-in models, whose comparison is open (issue 17's note):
+#: lecture07_class_defaults, where the down sweep falls off the cycle up to 6 uA/cm^2
+#: above the fold (its basin shrinks to nothing there), and pyramidal, whose down sweep
+#: fires 0.015 uA/cm^2 below the diagram's homoclinic end. traub_miles, wang_buzsaki,
+#: destexhe_tc and the Pospischil cells have none there; connor_stevens' cycles from its
+#: Hopf point do not converge.
+BISTABLE_MODELS = ("hh1952", "dayan_abbott", "neuron_hh", "dayan_abbott_thermodynamic_n")
 
 
 def _fi_grid(window, step):
@@ -371,33 +388,59 @@ def _fi_grid(window, step):
     return np.arange(np.floor(low / step) * step - 2 * step, high + 3 * step, step)
 
 
+def _stable_period_ms(diagram, grid):
+    """Period of the stable cycle at each grid value (inf where there is none)."""
+    period = np.full(grid.shape, np.inf)
+    for branch in diagram.cycles:
+        p, t = branch.p[branch.stable], branch.period[branch.stable]
+        if p.size < 2:
+            continue
+        order = np.argsort(p)
+        inside = (grid >= p.min()) & (grid <= p.max())
+        period[inside] = np.minimum(period[inside], np.interp(grid[inside], p[order], t[order]))
+    return period
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["hh1952", "dayan_abbott"])
+@pytest.mark.parametrize("name", BISTABLE_MODELS)
 def test_the_bistable_window_agrees_with_the_two_direction_fi_curve(name):
     from hh_brian.analysis.fi_curve import fi_curve
+    from hh_brian.analysis.fi_protocol import MEASURE_FRACTION, SPIKES_FOR_A_RATE
+    from hh_brian.compare.validation_current import default_current
 
     model = get_model(name)
-    d = bifurcation_diagram(model, "I_inj", 0 * DENSITY, 30 * DENSITY)
+    current = default_current(model)
+    if name in ("hh1952", "dayan_abbott"):  # shared with the tests above
+        d = full_squid_diagram(name)
+    else:
+        d = bifurcation_diagram(model, "I_inj", 0 * current, 3 * current)
     assert d.failure is None, d.failure
-    windows = d.bistable()
-    if not windows:
-        pytest.skip(f"{name}: no bistable window from 0 to 30 uA/cm^2")
-    ((low, high),) = windows
-    step = 0.25 if d.spec.unit_text != "nA" else 0.05
-    grid = _fi_grid((low, high), step)
-    fi = fi_curve(model, grid * d.spec.unit, duration=HOLD_MS * ms, dt=0.01 * ms)
+    ((low, high),) = d.bistable()
     unit = d.spec.unit
+    step = min(0.25 if d.spec.unit_text != "nA" else 0.05, (high - low) / 4)
+    grid = _fi_grid((low, high), step)
+    fi = fi_curve(model, grid * unit, duration=HOLD_MS * ms, dt=0.01 * ms)
     onset_down = float(fi.onset_down / unit)  # lowest current still firing from firing
     onset_up = float(fi.rheobase_repetitive / unit)  # first current firing from rest
-    # Each edge of the f-I window is the first grid current beyond the bifurcation, except
-    # that the up sweep leaves the unstable rest only where it grows fast enough: from the
-    # ramp's lag (~0.01 mV) to a spike (~10 mV) is ~7 e-folds, to be done within the first
-    # half of the hold; just above the subcritical Hopf point the growth rate is ~0.
-    assert low <= onset_down < low + step + 1e-9
+    # Down sweep: no firing below the window's low end (fold of cycles or homoclinic
+    # orbit); a rate needs SPIKES_FOR_A_RATE crossings in the measurement window, so a
+    # cycle is read as firing only where its period is below the window (W), and always
+    # where it is below W / SPIKES_FOR_A_RATE. Next to a fold the period is finite and both
+    # give the first grid current above the fold; next to a homoclinic orbit it diverges.
+    window_ms = MEASURE_FRACTION * HOLD_MS
+    period = _stable_period_ms(d, grid)
+    assert low <= onset_down
+    assert grid[(grid >= low) & (period <= window_ms)][0] <= onset_down + 1e-9
+    assert onset_down <= grid[(grid >= low) & (period <= window_ms / SPIKES_FOR_A_RATE)][0]
+    # Up sweep: never fires from rest below the subcritical Hopf point, and does by the
+    # first grid current where rest grows fast enough: from the ramp's lag (~0.01 mV) to a
+    # spike (~10 mV) is ~7 e-folds, to be done within the first half of the hold; just
+    # above the subcritical Hopf point the growth rate is ~0.
+    assert high <= onset_up
     (rest,) = [b for b in d.equilibria if b.p.min() <= high <= b.p.max()]
+    growth = rest.eigenvalues.real.max(axis=1)
     order = np.argsort(rest.p)
-    growth = np.interp(grid, rest.p[order], rest.eigenvalues.real.max(axis=1)[order])
-    fast = grid[(grid >= high) & (growth >= DEPARTURE_EFOLDS / (0.5 * HOLD_MS))]
-    assert high <= onset_up  # never fires from rest below the subcritical Hopf point
+    rate = np.interp(grid, rest.p[order], growth[order])
+    fast = grid[(grid >= high) & (rate >= DEPARTURE_EFOLDS / (0.5 * HOLD_MS))]
     if fast.size:  # where linear growth alone leaves rest within the hold, it must
         assert onset_up <= fast[0] + 1e-9

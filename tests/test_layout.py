@@ -48,6 +48,13 @@ OFF_LIMITS_FLAG_MESSAGES: frozenset[str] = frozenset()
 _CHECKERS = frozenset({"check_dts", "_check_time", "_check_unique", "probe_writable"})
 #: Longest module (lines) before it should be split.
 LINE_LIMIT = 400
+#: Display hooks, the one exception to the layer order: a result's one-call plot in Jupyter
+#: (``trace.plot()``) imports the report layer's drawing function inside the method, so that
+#: importing the result's module loads no drawing code.  (importer, imported): why.  Each
+#: must stay a function-level import (``test_display_hooks_are_lazy``).
+DISPLAY_HOOKS: dict[tuple[str, str], str] = {
+    ("hh_brian.engines.trace", "hh_brian.report.plotting"): "Trace.plot() in a notebook",
+}
 #: Modules over LINE_LIMIT, each with why it is not split (yet).  A module that grows past
 #: the limit fails the test; one that shrinks below it must leave this list.
 OVER_LIMIT: dict[str, str] = {}
@@ -213,9 +220,36 @@ def test_imports_point_down_the_layers():
         own = layer(name)
         for target, line in targets.items():
             other = layer(target)
+            if (name, target) in DISPLAY_HOOKS:
+                continue
             if own and other and other[1] > own[1]:
                 upward.append(f"{name}:{line} imports {target} ({own[0]} < {other[0]})")
     assert not upward, "imports against the layer order:\n" + "\n".join(sorted(upward))
+
+
+def _module_level_imports(name: str) -> set[str]:
+    """hh_brian modules imported by statements outside any function of *name*."""
+    found: set[str] = set()
+    for node in ast.iter_child_nodes(tree(name)):
+        if isinstance(node, ast.Import | ast.ImportFrom | ast.If | ast.Try):
+            sub = ast.Module(body=[node], type_ignores=[])
+            for child in ast.walk(sub):
+                if isinstance(child, ast.ImportFrom) and child.module:
+                    found.add(own_module(child.module) or child.module)
+                    found.update(own_module(f"{child.module}.{a.name}") or "" for a in child.names)
+                elif isinstance(child, ast.Import):
+                    found.update(own_module(a.name) or a.name for a in child.names)
+    return found
+
+
+def test_display_hooks_are_lazy():
+    """Each display hook exists and imports the report layer inside a function only."""
+    edges = graph()
+    for (importer, imported), why in DISPLAY_HOOKS.items():
+        assert imported in edges.get(importer, {}), f"stale display hook ({why}): {importer}"
+        assert imported not in _module_level_imports(importer), (
+            f"{importer} imports {imported} at module level; import it inside the method ({why})"
+        )
 
 
 def test_only_report_and_cli_import_matplotlib():

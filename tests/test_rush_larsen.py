@@ -212,11 +212,21 @@ def test_spike_times_are_at_least_twenty_times_closer_than_exponential_euler(nam
 
     model = get_preset(name)
     current = default_current(model)
-    gold = gold_spike_times_ms(model, current, 100 * ms)
+    duration = 100 * ms
+    gold = gold_spike_times_ms(model, current, duration)
+    if 0 < gold.size < 4:  # a slow regular spiker (connor_stevens): run on to 4 spikes
+        duration = np.ceil(4.5 * gold[-1] / gold.size) * ms
+        gold = gold_spike_times_ms(model, current, duration)
     errors = {}
     for method in ("exponential_euler", RUSH_LARSEN2):
-        run = simulate(model, current=current, duration=100 * ms, dt=0.01 * ms, method=method)
+        run = simulate(model, current=current, duration=duration, dt=0.01 * ms, method=method)
         times = np.asarray(run.spikes_of(0) / ms)
-        assert times.size == gold.size >= 4
-        errors[method] = float(np.max(np.abs(times - gold)))
+        n = min(times.size, gold.size)
+        assert n >= 4
+        errors[method] = float(np.max(np.abs(times[:n] - gold[:n])))
+        # Drift may carry the last spike across the end of the run, and only that one.
+        for extra in (times[n:], gold[n:]):
+            assert extra.size == 0 or (
+                extra.size == 1 and extra[0] > float(duration / ms) - errors[method]
+            ), (times, gold)
     assert errors[RUSH_LARSEN2] <= ERROR_FRACTION * errors["exponential_euler"], errors

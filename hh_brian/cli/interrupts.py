@@ -25,8 +25,13 @@ EXIT_TERMINATED = 143
 EXIT_INTERNAL = 70
 
 
-class Terminated(Exception):
-    """Raised in the main thread when the process receives SIGTERM."""
+class Terminated(BaseException):
+    """Raised in the main thread when the process receives SIGTERM.
+
+    A :class:`BaseException`, like :class:`KeyboardInterrupt`: Brian2 wraps any
+    :class:`Exception` raised inside a compiled code object in a
+    ``BrianObjectException``, which would turn a stop into an "internal error".
+    """
 
 
 def _raise_terminated(signum, frame) -> None:

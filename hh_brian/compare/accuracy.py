@@ -33,7 +33,15 @@ from hh_brian.compare.convergence import CROSSING_ORDER, SATURATION_FRACTION
 from hh_brian.engines.reference import INTEGRATORS
 from hh_brian.engines.trace import Trace
 
-__all__ = ["MEETS", "MISSES", "UNCERTAIN", "AccuracyEstimate", "estimate_accuracy", "order_of"]
+__all__ = [
+    "MEETS",
+    "MISSES",
+    "UNCERTAIN",
+    "AccuracyEstimate",
+    "check_accuracy",
+    "estimate_accuracy",
+    "order_of",
+]
 
 #: Verdicts.
 MEETS, MISSES, UNCERTAIN = "meets the target", "misses the target", "uncertain"
@@ -150,6 +158,9 @@ class AccuracyEstimate:
         lines += [f"  warning: {w}" for w in self.warnings]
         return lines
 
+    def __str__(self) -> str:
+        return "\n".join(self.report_lines())
+
 
 def estimate_accuracy(
     run: Trace, half: Trace, target: Quantity, neuron: int = 0
@@ -210,6 +221,77 @@ def estimate_accuracy(
         spike_warnings=tuple(warnings),
         voltage_warnings=tuple(voltage_warnings),
     )
+
+
+#: Stimulus kinds sampled on each dt's own grid: a rerun at dt/2 would see another input.
+DT_DEPENDENT_KINDS = ("noise", "lecture_noise")
+
+
+def check_accuracy(
+    model,
+    *,
+    current,
+    duration: Quantity,
+    dt: Quantity,
+    method: str,
+    target: Quantity = 0.1 * ms,
+    engine: str = "brian2",
+    **options,
+) -> tuple[Trace, AccuracyEstimate]:
+    """Run *model* at *dt* and at ``dt/2`` and estimate the first run's error.
+
+    The library form of ``hh-brian simulate --check-accuracy``: both runs go through the
+    engine registry (:func:`hh_brian.engines.registry.get_engine`) with the same current,
+    and :func:`estimate_accuracy` compares them.
+
+    Parameters
+    ----------
+    model : CellModel
+    current : Quantity, Stimulus or sequence of Stimulus
+        Deterministic input (a constant, steps, pulses, ramps, sines); its edges must
+        lie on the grid of ``dt/2``.
+    duration, dt : Quantity
+    method : str
+        A method of known order (:func:`order_of`).
+    target : Quantity
+        Spike-time error the run should meet (default 0.1 ms).
+    engine : {'brian2', 'reference'}
+    **options
+        Passed to the engine's ``run`` (e.g. ``initial_state``).
+
+    Returns
+    -------
+    run : Trace
+        The run at *dt*.
+    estimate : AccuracyEstimate
+        ``estimate.report_lines()`` prints it; ``estimate.verdict`` is the verdict.
+
+    Raises
+    ------
+    HHBrianInputError
+        A method without a declared order, or an input sampled on each dt's grid (noise).
+    """
+    from hh_brian.core.errors import HHBrianInputError
+    from hh_brian.engines.registry import get_engine
+
+    if order_of(method) is None:
+        raise HHBrianInputError(
+            f"check_accuracy: method {method!r} has no declared order; use one of "
+            f"{', '.join(sorted(INTEGRATORS))}"
+        )
+    stimuli = current if isinstance(current, list | tuple) else [current]
+    noisy = [s.kind for s in stimuli if getattr(s, "kind", None) in DT_DEPENDENT_KINDS]
+    if noisy:
+        raise HHBrianInputError(
+            f"check_accuracy: a {noisy[0]} stimulus is sampled on each dt's own grid, so the "
+            "rerun at dt/2 would see a different input; check a deterministic stimulus"
+        )
+    runner = get_engine(engine)
+    runs = [
+        runner.run(model, current=current, duration=duration, dt=step, method=method, **options)
+        for step in (dt, dt / 2)
+    ]
+    return runs[0], estimate_accuracy(runs[0], runs[1], target)
 
 
 def _richardson(difference: float, order: int) -> float:

@@ -23,7 +23,7 @@ from brian2 import Quantity
 from hh_brian.models.cell import CellModel
 
 
-@dataclass
+@dataclass(repr=False)
 class Trace:
     """Traces and spikes of one run, with units.
 
@@ -85,6 +85,105 @@ class Trace:
 
         gates = {name: np.asarray(self.traces[name]) for name in self.preset.gate_names}
         return channel_currents(self.preset, self.traces["v"], gates)
+
+    # -- display ----------------------------------------------------------------
+    @property
+    def duration(self) -> Quantity:
+        """Simulated time, ``len(t) * dt`` (second)."""
+        return len(self.t) * self.dt
+
+    def summary(self) -> dict[str, object]:
+        """The run at a glance: model, engine, method, dt, duration, spikes, V range.
+
+        Returns
+        -------
+        dict
+            Keys name their units: ``model``, ``engine``, ``method``, ``dt_ms``,
+            ``duration_ms``, ``n_neurons``, ``n_recorded``, ``spikes`` (all neurons),
+            ``mean_rate_Hz`` (spikes per neuron per second), ``v_min_mV`` and
+            ``v_max_mV`` (recorded neurons, model's convention), ``recorded``
+            (the traced variables) and ``wall_time_s``.
+        """
+        from brian2 import ms, mV, second
+
+        v_mV = np.asarray(self.v / mV)
+        seconds = float(self.duration / second)
+        n_spikes = int(np.size(self.spike_times))
+        engine = self.engine + (f" ({self.info['target']})" if "target" in self.info else "")
+        return {
+            "model": self.preset.name,
+            "engine": engine,
+            "method": self.method,
+            "dt_ms": float(self.dt / ms),
+            "duration_ms": float(self.duration / ms),
+            "n_neurons": int(self.n_neurons),
+            "n_recorded": int(np.size(self.recorded)),
+            "spikes": n_spikes,
+            "mean_rate_Hz": n_spikes / (self.n_neurons * seconds) if seconds > 0 else 0.0,
+            "v_min_mV": float(v_mV.min()) if v_mV.size else float("nan"),
+            "v_max_mV": float(v_mV.max()) if v_mV.size else float("nan"),
+            "recorded": ", ".join(self.traces),
+            "wall_time_s": float(self.wall_time),
+        }
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        return (
+            f"Trace({s['model']!r}, {s['engine']} {s['method']}, dt = {s['dt_ms']:g} ms, "
+            f"{s['duration_ms']:g} ms, {s['n_neurons']} neuron(s), {s['spikes']} spikes)"
+        )
+
+    def _repr_html_(self) -> str:
+        """A compact table of :meth:`summary` (Jupyter)."""
+        import html
+
+        s = self.summary()
+        rows = [
+            ("model", s["model"]),
+            ("engine, method", f"{s['engine']}, {s['method']} at dt = {s['dt_ms']:g} ms"),
+            (
+                "simulated",
+                f"{s['duration_ms']:g} ms, {s['n_neurons']} neuron(s), "
+                f"{s['n_recorded']} recorded ({s['recorded']})",
+            ),
+            ("spikes", f"{s['spikes']} ({s['mean_rate_Hz']:.3g} Hz per neuron)"),
+            (
+                "v range",
+                f"{s['v_min_mV']:.4g} to {s['v_max_mV']:.4g} mV "
+                f"({self.preset.convention.name} convention)",
+            ),
+            ("wall time", f"{s['wall_time_s']:.3g} s"),
+        ]
+        body = "".join(
+            f'<tr><th style="text-align:left">{html.escape(k)}</th>'
+            f'<td style="text-align:left">{html.escape(str(v))}</td></tr>'
+            for k, v in rows
+        )
+        return f"<table><caption>Trace</caption>{body}</table>"
+
+    def plot(self, path=None, *, neuron: int = 0, stimulus=None, current=None):
+        """Voltage with its spikes, the gates and (given one) the stimulus, in one figure.
+
+        Draws with :func:`hh_brian.report.plotting.plot_trace` (imported only now; no
+        pyplot, no backend change).
+
+        Parameters
+        ----------
+        path : str or Path, optional
+            Save there (format from the suffix) and return the path; without it, return
+            the figure, which Jupyter shows inline.
+        neuron : int
+            Row of the recorded traces to show.
+        stimulus, current : optional
+            The injected current, for a third panel (see ``plot_trace``).
+
+        Returns
+        -------
+        matplotlib.figure.Figure or Path
+        """
+        from hh_brian.report.plotting import plot_trace
+
+        return plot_trace(self, path, neuron=neuron, stimulus=stimulus, current=current)
 
 
 #: Historical name.

@@ -34,9 +34,19 @@ def escape(text: str) -> str:
     return text.replace("~", r"\textasciitilde{}").replace("^", r"\textasciicircum{}")
 
 
+#: Greek letters a constant's name may start with (``tau_max`` -> tau with subscript max).
+_GREEK = frozenset(
+    "alpha beta gamma delta epsilon eta theta kappa lambda mu nu rho sigma tau phi chi psi "
+    "omega".split()
+)
+
+
 def _symbol(name: str) -> str:
     head, _, tail = name.partition("_")
-    head = head if len(head) == 1 else rf"\mathrm{{{head}}}"
+    if head in _GREEK:
+        head = rf"\{head}"
+    elif len(head) > 1:
+        head = rf"\mathrm{{{head}}}"
     return f"{head}_{{\\mathrm{{{tail.replace('_', ' ')}}}}}" if tail else head
 
 
@@ -68,11 +78,67 @@ def _parameter_rows(model) -> list[str]:
     return rows
 
 
-def latex_document(model) -> str:
-    """A standalone LaTeX document: membrane equation, currents, gate kinetics, parameters."""
+def equation_rows(model) -> list[str]:
+    r"""The model's equations as ``align`` rows (``lhs &= rhs``), without the environment.
+
+    The membrane equation, each channel's current, each gate's kinetics and rate
+    expressions, and each q10 factor, in the order the model sums them.  Rows use the
+    operator ``\exprel``, which the caller defines (see :func:`latex_document` and
+    :func:`equations_math`).
+    """
     v = "V" if model.convention.name == "modern" else "V_{HH}"
     sign = "" if model.convention.sign > 0 else "-"
     currents = " + ".join(rf"I_{{\mathrm{{{escape(ch.name)}}}}}" for ch in model.channels)
+    injected = rf"{'-' if sign else '+'} I_{{\mathrm{{inj}}}}"
+    rows = [rf"C_m \frac{{d{v}}}{{dt}} &= -({currents}) {injected}"]
+    for ch in model.channels:
+        gates = "".join(
+            f"{g.name}^{{{g.exponent}}}" if g.exponent > 1 else g.name for g in ch.gates
+        )
+        phi = rf"\phi_{{\mathrm{{{escape(ch.name)}}}}}"
+        rows.append(
+            rf"I_{{\mathrm{{{escape(ch.name)}}}}} &= g_{{\mathrm{{{escape(ch.name)}}}}} {gates}"
+            rf"\,({v} - E_{{\mathrm{{{escape(ch.name)}}}}})"
+        )
+        for g in ch.gates:
+            p = phi if ch.q10 is not None else ""
+            if g.form == RATES:
+                rows.append(
+                    rf"\frac{{d{g.name}}}{{dt}} &= {p}\left(\alpha_{{{g.name}}}(1 - {g.name})"
+                    rf" - \beta_{{{g.name}}} {g.name}\right)"
+                )
+            elif g.form == INF_TAU:
+                rows.append(
+                    rf"\frac{{d{g.name}}}{{dt}} &= {p}\frac{{{g.name}_\infty - {g.name}}}"
+                    rf"{{\tau_{{{g.name}}}}}"
+                )
+            elif g.form == INSTANTANEOUS:
+                rows.append(rf"{g.name} &= {g.name}_\infty({v})")
+            for key, text in g.expressions.items():
+                lhs = _LHS[key].format(g=g.name)
+                rows.append(rf"{lhs} &= {expression_latex(model, text)}")
+        if ch.q10 is not None:
+            rows.append(
+                rf"{phi} &= {ch.q10:g}^{{(T - {ch.celsius_ref:g})/10}},\quad T = {model.celsius:g}"
+                r"\,^\circ\mathrm{C}"
+            )
+    return rows
+
+
+def equations_math(model) -> str:
+    """The equations as one display-math block, ``$$\\begin{aligned}...\\end{aligned}$$``.
+
+    Self-contained for MathJax and KaTeX (Jupyter): ``\\exprel`` is spelled
+    ``\\operatorname{exprel}``, so no macro needs defining.  This is the model's
+    ``_repr_latex_``.
+    """
+    body = r" \\" + "\n"
+    rows = [row.replace(r"\exprel", r"\operatorname{exprel}") for row in equation_rows(model)]
+    return "$$\n\\begin{aligned}\n" + body.join(rows) + "\n\\end{aligned}\n$$"
+
+
+def latex_document(model) -> str:
+    """A standalone LaTeX document: membrane equation, currents, gate kinetics, parameters."""
     lines = [
         r"\documentclass{article}",
         r"\usepackage{amsmath}",
@@ -85,41 +151,7 @@ def latex_document(model) -> str:
         rf"{escape(model.convention.description)}.",
         r"\section*{Equations}",
         r"\begin{align*}",
-        rf"C_m \frac{{d{v}}}{{dt}} &= -({currents}) {'-' if sign else '+'} I_{{\mathrm{{inj}}}}\\",
-    ]
-    for ch in model.channels:
-        gates = "".join(
-            f"{g.name}^{{{g.exponent}}}" if g.exponent > 1 else g.name for g in ch.gates
-        )
-        phi = rf"\phi_{{\mathrm{{{escape(ch.name)}}}}}"
-        lines.append(
-            rf"I_{{\mathrm{{{escape(ch.name)}}}}} &= g_{{\mathrm{{{escape(ch.name)}}}}} {gates}"
-            rf"\,({v} - E_{{\mathrm{{{escape(ch.name)}}}}})\\"
-        )
-        for g in ch.gates:
-            p = phi if ch.q10 is not None else ""
-            if g.form == RATES:
-                lines.append(
-                    rf"\frac{{d{g.name}}}{{dt}} &= {p}\left(\alpha_{{{g.name}}}(1 - {g.name})"
-                    rf" - \beta_{{{g.name}}} {g.name}\right)\\"
-                )
-            elif g.form == INF_TAU:
-                lines.append(
-                    rf"\frac{{d{g.name}}}{{dt}} &= {p}\frac{{{g.name}_\infty - {g.name}}}"
-                    rf"{{\tau_{{{g.name}}}}}\\"
-                )
-            elif g.form == INSTANTANEOUS:
-                lines.append(rf"{g.name} &= {g.name}_\infty({v})\\")
-            for key, text in g.expressions.items():
-                lhs = _LHS[key].format(g=g.name)
-                lines.append(rf"{lhs} &= {expression_latex(model, text)}\\")
-        if ch.q10 is not None:
-            lines.append(
-                rf"{phi} &= {ch.q10:g}^{{(T - {ch.celsius_ref:g})/10}},\quad T = {model.celsius:g}"
-                r"\,^\circ\mathrm{C}\\"
-            )
-    lines[-1] = lines[-1].removesuffix(r"\\")
-    lines += [
+        (r"\\" + "\n").join(equation_rows(model)),
         r"\end{align*}",
         r"with $\exprel(x) = (e^x - 1)/x$, $\exprel(0) = 1$.",
         r"\section*{Parameters}",
@@ -133,4 +165,4 @@ def latex_document(model) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["escape", "expression_latex", "latex_document"]
+__all__ = ["equation_rows", "equations_math", "escape", "expression_latex", "latex_document"]

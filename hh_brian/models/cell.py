@@ -63,7 +63,7 @@ def _frozen(values: Mapping) -> Mapping:
     return MappingProxyType(dict(values))
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class CellModel:
     """An immutable single-compartment conductance-based cell model.
 
@@ -250,6 +250,23 @@ class CellModel:
             for g in ch.gates:
                 parts.append(f"{g.name}^{g.exponent}:{g.form}:{sorted(g.expressions.items())}")
         return "|".join(parts)
+
+    # -- display ----------------------------------------------------------------
+    def __repr__(self) -> str:
+        channels = ", ".join(ch.name for ch in self.channels)
+        return f"CellModel({self.name!r}: {self.title}; channels {channels})"
+
+    def _repr_html_(self) -> str:
+        """Parameters with units and meanings, channels and gates, citation, equations."""
+        from hh_brian.exchange.html import model_html
+
+        return model_html(self)
+
+    def _repr_latex_(self) -> str:
+        """The equations as display math (:func:`hh_brian.exchange.latex.equations_math`)."""
+        from hh_brian.exchange.latex import equations_math
+
+        return equations_math(self)
 
     # -- variants -------------------------------------------------------------
     def with_parameters(self, **overrides: object) -> CellModel:

@@ -44,8 +44,13 @@ def check_duration(value: object, what: str) -> Quantity:
     return Quantity(value)
 
 
-def voltage_range(start: object, stop: object, step: object, what: str) -> Quantity:
+def voltage_range(start: object, stop: object, step: object, what: str = "levels") -> Quantity:
     """``start, start + step, ..., stop`` (stop included when it lies on the grid) (volt).
+
+    *what* names the range in error messages (the command line passes its flag).
+
+    >>> voltage_range(-80 * mV, -60 * mV, 10 * mV)
+    array([-80., -70., -60.]) * mvolt
 
     Each value is ``start + k*step`` computed in mV and converted once, so a level
     that is a whole number of mV is exact (e.g. 50 mV equals ``50*mV`` bit for bit).

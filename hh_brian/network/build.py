@@ -21,8 +21,6 @@ from brian2 import (
     Network,
     NetworkOperation,
     NeuronGroup,
-    PoissonGroup,
-    PoissonInput,
     Quantity,
     StateMonitor,
     Synapses,
@@ -49,11 +47,11 @@ from hh_brian.engines.brian2.spikes import (
 )
 from hh_brian.models.kinetics import resting_state
 from hh_brian.models.synapse_equations import render_synapses, state_variables
-from hh_brian.models.synapse_preset import EXPONENTIAL
+from hh_brian.network.build_inputs import drive_objects
 from hh_brian.network.names import DEVICES
+from hh_brian.network.plan import NetworkPlan, draw_connections
 from hh_brian.network.spec import (
     DEFAULT_MEMORY_LIMIT,
-    Connection,
     NetworkResult,
     NetworkSpec,
     Population,
@@ -65,27 +63,10 @@ from hh_brian.network.spec import (
 from hh_brian.render.brian2 import render
 
 
-def draw_connections(
-    connection: Connection, n_source: int, n_target: int, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """Presynaptic and postsynaptic indices of one connection (vectorised per chunk)."""
-    if connection.in_degree is not None:
-        k = int(connection.in_degree)
-        sources = np.empty((n_target, k), dtype=np.int32)
-        for j in range(n_target):
-            sources[j] = rng.choice(n_source, size=k, replace=False)
-        return sources.ravel(), np.repeat(np.arange(n_target, dtype=np.int32), k)
-    pre, post = [], []
-    chunk = max(1, (1 << 22) // max(n_source, 1))
-    for start in range(0, n_target, chunk):
-        stop = min(n_target, start + chunk)
-        j, i = np.nonzero(rng.random((stop - start, n_source)) < connection.p)
-        pre.append(i.astype(np.int32))
-        post.append((j + start).astype(np.int32))
-    return np.concatenate(pre), np.concatenate(post)
-
-
-def _build_group(pop: Population, spec: NetworkSpec, codeobj_class=None) -> NeuronGroup:
+def build_group(
+    pop: Population, spec: NetworkSpec, codeobj_class=None, initial: dict | None = None
+) -> NeuronGroup:
+    """The NeuronGroup of *pop* at its initial state (*initial*: drawn arrays, which win)."""
     model = render(pop.preset, extra_currents=("I_syn",))
     syn = render_synapses(pop.synapses, pop.preset.convention)
     refractory = model.refractory if pop.refractory is None else pop.refractory
@@ -113,22 +94,34 @@ def _build_group(pop: Population, spec: NetworkSpec, codeobj_class=None) -> Neur
                 f"use one of {', '.join(pop.preset.state_variables)} or a conductance"
             )
         setattr(group, name, value)
+    for name, value in (initial or {}).items():
+        setattr(group, name, value)
     attach_detector(group, refractory)  # after every initial value
     return group
 
 
 def _build(
-    spec: NetworkSpec, pops: dict[str, Population], codeobj_class=None, progress: Progress = None
+    spec: NetworkSpec,
+    pops: dict[str, Population],
+    codeobj_class=None,
+    progress: Progress = None,
+    plan: NetworkPlan | None = None,
 ) -> tuple[Network, dict, dict, dict]:
     register_methods()  # the spec may name hh-brian's own state updaters
     rng = np.random.default_rng(spec.seed)
-    groups = {name: _build_group(pop, spec, codeobj_class) for name, pop in pops.items()}
+    groups = {
+        name: build_group(pop, spec, codeobj_class, plan.initial[name] if plan else None)
+        for name, pop in pops.items()
+    }
     objects: list = list(groups.values())
     counts: dict[str, int] = {}
     connections = counting(progress, "building the network: connections", spec.connections)
     for n, c in enumerate(connections):
         receptor = _receptor(pops[c.target], c.receptor, "connection")
-        i, j = draw_connections(c, pops[c.source].size, pops[c.target].size, rng)
+        if plan is None:
+            i, j = draw_connections(c, pops[c.source].size, pops[c.target].size, rng)
+        else:
+            i, j = plan.edges[n]
         name = f"syn{n}_{c.source}_{c.target}_{c.receptor}"
         counts[name] = int(i.size)
         if not i.size:  # a small network may draw no synapse at all: no object
@@ -145,26 +138,7 @@ def _build(
         )
         syn.connect(i=i, j=j)
         objects.append(syn)
-    for n, d in enumerate(spec.drives):
-        receptor = _receptor(pops[d.target], d.receptor, "drive")
-        group = groups[d.target]
-        if receptor.kinetics == EXPONENTIAL:
-            objects.append(
-                PoissonInput(group, f"g_{receptor.label}", d.n_inputs, d.rate, weight=d.weight)
-            )
-            continue
-        rendered = render_synapses((receptor,), pops[d.target].preset.convention)
-        source = PoissonGroup(group.N, d.n_inputs * d.rate, dt=spec.dt, name=f"drive{n}")
-        syn = Synapses(
-            source,
-            group,
-            on_pre=rendered.on_pre[receptor.label],
-            namespace={**rendered.namespace, "w": d.weight},
-            dt=spec.dt,
-            name=f"drive{n}_syn",
-        )
-        syn.connect(j="i")
-        objects += [source, syn]
+    objects += drive_objects(spec, pops, groups, plan)
     state_monitors = {}
     for m in spec.monitors:
         mon = StateMonitor(
@@ -243,6 +217,7 @@ def run_network(
     threads: int = 1,
     memory_limit: int = DEFAULT_MEMORY_LIMIT,
     progress: Progress = None,
+    plan: NetworkPlan | None = None,
 ) -> NetworkResult:
     """Build *spec* and run it for *duration*.
 
@@ -281,8 +256,8 @@ def run_network(
     _check_monitor_variables(spec, pops)
     check_monitor_memory(spec, duration, memory_limit)
     if device == "runtime":
-        return _run_runtime(spec, pops, duration, progress)
-    return _run_standalone(spec, pops, duration, int(threads), progress)
+        return _run_runtime(spec, pops, duration, progress, plan)
+    return _run_standalone(spec, pops, duration, int(threads), progress, plan)
 
 
 def _collect(spec, state_monitors, spike_monitors, duration, run_time, total, info):
@@ -320,13 +295,13 @@ def _info(spec: NetworkSpec, device: str, threads: int, counts: dict) -> dict[st
     }
 
 
-def _run_runtime(spec, pops, duration, progress) -> NetworkResult:
+def _run_runtime(spec, pops, duration, progress, plan=None) -> NetworkResult:
     from brian2 import device as current_device
 
     with brian2_settings(target="cython", seed=spec.seed):
         started = time.perf_counter()
         codeobj = runtime_codeobj_class("cython")
-        net, states, spike_mons, counts = _build(spec, pops, codeobj, progress)
+        net, states, spike_mons, counts = _build(spec, pops, codeobj, progress, plan)
         guards = _add_guards(net, spec, pops)
         run_reporting(net, duration, progress, "network run", namespace={})
         _check_blow_up(net, spec, pops, guards)
@@ -338,7 +313,7 @@ def _run_runtime(spec, pops, duration, progress) -> NetworkResult:
     return _collect(spec, states, spike_mons, duration, run_time, total, info)
 
 
-def _run_standalone(spec, pops, duration, threads, progress) -> NetworkResult:
+def _run_standalone(spec, pops, duration, threads, progress, plan=None) -> NetworkResult:
     from brian2 import device as current_device
 
     with (
@@ -351,7 +326,8 @@ def _run_standalone(spec, pops, duration, threads, progress) -> NetworkResult:
         ),
     ):
         started = time.perf_counter()
-        net, states, spike_mons, counts = _build(spec, pops, standalone_codeobj_class(), progress)
+        codeobj = standalone_codeobj_class()
+        net, states, spike_mons, counts = _build(spec, pops, codeobj, progress, plan)
         task = "network run (cpp_standalone)"
         report(progress, task, note=GENERATING)
         net.run(duration, namespace={})

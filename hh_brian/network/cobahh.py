@@ -53,6 +53,8 @@ EXC_FRACTION = 0.8
 P_CONNECT = 0.02
 DT = 0.1 * ms
 REFRACTORY = 3 * ms
+#: Engines that run COBAHH: Brian2 (default) and NEURON through the export.
+ENGINES = ("brian2", "neuron")
 INITIAL = {
     "v": "E_L + (randn()*5 - 5)*mV",
     "g_exc": "(randn()*1.5 + 4)*10*nS",
@@ -180,9 +182,20 @@ def run_cobahh(
     dt: Quantity = DT,
     delay: Quantity = 0 * ms,
     progress: Progress = None,
+    engine: str = "brian2",
+    ranks: int | None = None,
 ) -> tuple[NetworkResult, CobahhStatistics]:
     """Run COBAHH and summarise it; see :func:`cobahh_spec` and
-    :func:`hh_brian.network.build.run_network`."""
+    :func:`hh_brian.network.build.run_network`.
+
+    ``engine="neuron"`` exports the network to NEURON instead
+    (:func:`hh_brian.network.neuron_run.run_network_neuron`: serially, or on *ranks* MPI
+    processes; it needs ``delay >= dt``); *device* and *threads* are Brian2's.
+    """
+    if engine not in ENGINES:
+        raise HHBrianInputError(f"engine {engine!r}: use one of {', '.join(ENGINES)}")
+    if ranks is not None and engine != "neuron":
+        raise HHBrianInputError("ranks: MPI ranks need engine='neuron'")
     spec = cobahh_spec(
         n_neurons,
         seed=seed,
@@ -192,6 +205,13 @@ def run_cobahh(
         dt=dt,
         delay=delay,
     )
+    if engine == "neuron":
+        from hh_brian.network.neuron_run import run_network_neuron
+
+        result = run_network_neuron(
+            spec, duration, ranks=ranks, memory_limit=memory_limit, progress=progress
+        )
+        return result, statistics(result)
     result = run_network(
         spec,
         duration,

@@ -14,9 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from matplotlib.figure import Figure
 
-from hh_brian.report.plotting import save_figure
+from hh_brian.report.figure import ReportFigure, save_figure
 
 #: Marker and short label of each kind of special point.
 STYLE = {
@@ -137,7 +136,7 @@ def _window(diagram) -> tuple[float, float] | None:
     return lo - pad, hi + pad
 
 
-def plot_bifurcation(diagram, path: str | Path) -> Path:
+def plot_bifurcation(diagram, path: str | Path | None = None) -> Path | ReportFigure:
     """Draw *diagram* (:class:`hh_brian.bifurcation.BifurcationDiagram`) to *path*.
 
     Parameters
@@ -151,7 +150,7 @@ def plot_bifurcation(diagram, path: str | Path) -> Path:
     Path
     """
     window = _window(diagram)
-    figure = Figure(figsize=(11.5, 6.8) if window else (8.0, 6.8), layout="constrained")
+    figure = ReportFigure(figsize=(11.5, 6.8) if window else (8.0, 6.8), layout="constrained")
     grid = figure.add_gridspec(
         2, 2 if window else 1, height_ratios=[3, 1.3], width_ratios=[2.2, 1] if window else [1]
     )

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from brian2 import Quantity, ms, mV, second
 from matplotlib import rcParams
-from matplotlib.figure import Figure
 
 from hh_brian.compare.methods import (
     ALL_METHODS,
@@ -21,7 +20,7 @@ from hh_brian.compare.methods import (
     OrderFit,
 )
 from hh_brian.report import tables
-from hh_brian.report.plotting import save_figure
+from hh_brian.report.figure import METHOD_COLOURS, ReportFigure, plain_log_ticks, save_figure
 
 WALL_TIME_NOTE = (
     "wall_s: the integration loop only, monitors included (Brian2: Network.run's "
@@ -156,12 +155,13 @@ def markdown_report(comparison: MethodComparison, target: Quantity) -> str:
 
 
 def plot_comparison(
-    comparison: MethodComparison, path: str | Path, target: Quantity | None = None
-) -> Path:
+    comparison: MethodComparison, path: str | Path | None = None, target: Quantity | None = None
+) -> Path | ReportFigure:
     """Window voltage error vs dt, spike-time error vs dt and vs wall time, log axes."""
-    figure = Figure(figsize=(16, 4.8), layout="constrained")
+    figure = ReportFigure(figsize=(16, 4.8), layout="constrained")
     axes = figure.subplots(1, 3)
-    colours = dict(zip(ALL_METHODS, rcParams["axes.prop_cycle"].by_key()["color"], strict=False))
+    cycle = rcParams["axes.prop_cycle"].by_key()["color"]
+    colours = {**dict(zip(ALL_METHODS, cycle, strict=False)), **METHOD_COLOURS}
     # Engines running the same scheme agree to round-off: hollow, smaller reference
     # markers keep both visible where the lines coincide.
     styles = {
@@ -218,6 +218,9 @@ def plot_comparison(
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.grid(True, which="both", alpha=0.3)
+    for ax in axes[:2]:
+        plain_log_ticks(ax.xaxis, [float(r.dt / ms) for r in comparison.rows])
+    plain_log_ticks(axes[2].xaxis)
     note = " (x: blew up)" if blown else ""
     axes[0].set_title("voltage error vs dt, rest to first spike" + note)
     axes[1].set_title("spike-time error vs dt" + note)

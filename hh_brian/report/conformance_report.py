@@ -13,14 +13,13 @@ from pathlib import Path
 import numpy as np
 from brian2 import ms
 from matplotlib import rcParams
-from matplotlib.figure import Figure
 
 from hh_brian.compare.conformance import END_GUARD_MS, Conformance, ConformanceRow
 from hh_brian.compare.crossval_results import GOLD_FLOOR_MS, ORDER_MARGIN
 from hh_brian.compare.observed_order import GOLD_FLOOR_MV
 from hh_brian.core.text import format_number
 from hh_brian.report import tables
-from hh_brian.report.plotting import save_figure
+from hh_brian.report.figure import ReportFigure, save_figure
 from hh_brian.report.simulators_report import EXPLANATIONS
 
 #: Columns of the conformance table (CSV): errors at dt and at fine dt, the fine-dt
@@ -190,10 +189,12 @@ def markdown_report(conformance: Conformance) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plot_conformance(conformance: Conformance, path: str | Path) -> Path:
+def plot_conformance(
+    conformance: Conformance, path: str | Path | None = None
+) -> Path | ReportFigure:
     """Traces at fine dt over the gold solution, and each error against its bound."""
     c = conformance.comparison
-    figure = Figure(figsize=(11, 10), layout="constrained")
+    figure = ReportFigure(figsize=(11, 10), layout="constrained")
     traces, ratios = figure.subplots(2, 1, height_ratios=(1, 1.1))
     colours = rcParams["axes.prop_cycle"].by_key()["color"]
     traces.plot(c.gold.t_ms, c.gold_v_mV, color="0.75", lw=5, label="gold (DOP853)")

@@ -11,30 +11,27 @@ from pathlib import Path
 
 import numpy as np
 from brian2 import ms, mV
-from matplotlib.figure import Figure
 
 from hh_brian.analysis.event_threshold import EventThreshold, extrema
 from hh_brian.compare.squid_vs_lecture import CAPACITANCE_SENTENCE, SideBySide, count
 from hh_brian.compare.step_cost import relative_cost_per_ms
 from hh_brian.core.defaults import DEFAULT_DT_MS, DEFAULT_METHOD
-from hh_brian.report.plotting import save_figure
+from hh_brian.report.figure import METHOD_COLOURS, ReportFigure, plain_log_ticks, save_figure
 
 __all__ = ["plot_method_accuracy", "plot_side_by_side"]
 
-COLOURS = {
-    "rush_larsen2": "tab:green",
-    "exponential_euler": "tab:blue",
-    "rk4": "tab:orange",
-    "euler": "tab:red",
-}
+COLOURS = METHOD_COLOURS
 
 
 def plot_side_by_side(
-    side: SideBySide, path: str | Path, *, window_ms: tuple[float, float] = (0.0, 300.0)
-) -> Path:
+    side: SideBySide,
+    path: str | Path | None = None,
+    *,
+    window_ms: tuple[float, float] = (0.0, 300.0),
+) -> Path | ReportFigure:
     """Top: V of each panel on a window, with both counting levels drawn; bottom: the
     peaks and troughs of the whole run, and the level between them."""
-    figure = Figure(figsize=(12, 7.5))
+    figure = ReportFigure(figsize=(12, 7.5))
     axes = figure.subplots(2, 2, gridspec_kw={"height_ratios": [2.2, 1]})
     book_runs = [side.book]
     lecture_runs = side.lecture_runs()
@@ -119,11 +116,13 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width))
 
 
-def plot_method_accuracy(comparison, path: str | Path, target) -> Path:
+def plot_method_accuracy(
+    comparison, path: str | Path | None = None, target=0.1 * ms
+) -> Path | ReportFigure:
     """Left: max spike-time error against dt; right: against the cost of a simulated ms
     (relative step cost / dt, :mod:`hh_brian.compare.step_cost`).  Runs that missed or
-    added a spike, or blew up, are marked on the axis floor."""
-    figure = Figure(figsize=(11, 4.5))
+    added a spike, or blew up, are marked on the axis floor; *target* (a time) is drawn."""
+    figure = ReportFigure(figsize=(11, 4.5))
     ax_dt, ax_cost = figure.subplots(1, 2)
     target_ms = float(target / ms)
     methods = list(dict.fromkeys(r.method for r in comparison.rows))
@@ -177,6 +176,8 @@ def plot_method_accuracy(comparison, path: str | Path, target) -> Path:
         ax.set_ylabel("max spike-time error [ms]")
         ax.grid(True, which="both", alpha=0.3)
         ax.set_ylim(1e-6, 10)
+    plain_log_ticks(ax_dt.xaxis, [float(r.dt / ms) for r in comparison.rows])
+    plain_log_ticks(ax_cost.xaxis)
     ax_dt.set_xlabel("dt [ms]")
     ax_cost.set_xlabel("cost of a simulated ms [exponential-Euler steps]")
     ax_dt.legend(fontsize=8, loc="upper left")

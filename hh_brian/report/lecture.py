@@ -7,27 +7,26 @@ from pathlib import Path
 import numpy as np
 from brian2 import ms, mV, uA
 from brian2.units import mm
-from matplotlib.figure import Figure
 
 from hh_brian.analysis.event_threshold import EventThreshold
 from hh_brian.compare.lecture import BRIAN2_METHODS, LectureRun
 from hh_brian.compare.squid_vs_lecture import count
-from hh_brian.report.plotting import save_figure
+from hh_brian.report.figure import METHOD_COLOURS, ReportFigure, save_figure
 
 
 def plot_lecture(
     result: LectureRun,
-    path: str | Path,
+    path: str | Path | None = None,
     *,
     window_ms: tuple[float, float] = (0, 1000),
     threshold: EventThreshold | None = None,
-) -> Path:
+) -> Path | ReportFigure:
     """Input, voltage of every run (overlaid) and Brian2 - reference differences.
 
     With *threshold* (:mod:`hh_brian.analysis.event_threshold`), its level and
     ``V_spike`` are drawn and each run's spikes are counted at both.
     """
-    figure = Figure(figsize=(9, 7))
+    figure = ReportFigure(figsize=(9, 7))
     ax_i, ax_v, ax_d = figure.subplots(
         3, 1, sharex=True, gridspec_kw={"height_ratios": [1, 2.2, 1.3]}
     )
@@ -47,6 +46,7 @@ def plot_lecture(
             t_ms[keep],
             np.asarray(run.v[0] / mV)[keep],
             styles[engine],
+            color=METHOD_COLOURS.get(method),
             lw=0.8,
             label=f"{engine} {method} ({spikes})",
         )
@@ -64,7 +64,8 @@ def plot_lecture(
                     / mV
                 )
             )
-            ax_d.semilogy(t_ms[keep], np.maximum(diff[keep], 1e-18), lw=0.8, label=method)
+            shown = np.maximum(diff[keep], 1e-18)
+            ax_d.semilogy(t_ms[keep], shown, color=METHOD_COLOURS.get(method), lw=0.8, label=method)
     ax_d.set_ylabel("|V_brian2 - V_ref| [mV]")
     ax_d.set_xlabel("time [ms]")
     ax_d.legend(fontsize=7, loc="upper left")

@@ -6,16 +6,17 @@ from pathlib import Path
 
 import numpy as np
 from brian2 import ms, mV, nS
-from matplotlib.figure import Figure
 
 from hh_brian.network.spec import NetworkResult
 from hh_brian.network.statistics import population_rate_trace
-from hh_brian.report.plotting import save_figure
+from hh_brian.report.figure import ReportFigure, save_figure
 
 
-def plot_network(result: NetworkResult, path: str | Path, title: str = "COBAHH") -> Path:
+def plot_network(
+    result: NetworkResult, path: str | Path | None = None, title: str = "COBAHH"
+) -> Path | ReportFigure:
     """Raster with population rate, membrane traces and conductance traces."""
-    figure = Figure(figsize=(9, 10))
+    figure = ReportFigure(figsize=(9, 10))
     axes = figure.subplots(4, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1, 2, 2]})
     ax_raster, ax_rate, ax_v, ax_g = axes
     offset = 0

@@ -3,10 +3,11 @@
 Every figure is titled with preset, method and dt, and every axis names its
 unit.  The file type follows the extension (.png, .svg, .pdf).
 
-Figures are :class:`matplotlib.figure.Figure` objects drawn without pyplot: no
-backend is selected and no global figure registry is touched, so importing or
+Figures are :class:`~hh_brian.report.figure.ReportFigure` objects drawn without pyplot:
+no backend is selected and no global figure registry is touched, so importing or
 calling this module changes nothing in the process (an interactive session keeps
-its backend).  ``Figure.savefig`` renders with the canvas of the file's format.
+its backend).  ``Figure.savefig`` renders with the canvas of the file's format.  Every
+``plot_*`` function called without a path returns its figure, which Jupyter shows inline.
 """
 
 from __future__ import annotations
@@ -16,43 +17,29 @@ from pathlib import Path
 import numpy as np
 from brian2 import ms, mV
 from matplotlib.colors import to_rgb
-from matplotlib.figure import Figure
 
-from hh_brian.core.output import write_atomic
+from hh_brian.report.figure import DPI, ReportFigure, save_figure
 
-#: Resolution of raster figures (dots per inch).
-DPI = 130
-
-
-def save_figure(figure: Figure, path: str | Path, *, dpi: int = DPI) -> Path:
-    """Save *figure* atomically (format from the suffix); returns the path.
-
-    A figure made here is a plain :class:`~matplotlib.figure.Figure` and needs no
-    closing; one made with pyplot (e.g. by a script) is the caller's to close.
-    """
-
-    def writer(temporary: Path) -> None:
-        figure.savefig(temporary, dpi=dpi, format=Path(path).suffix.lstrip(".").lower())
-
-    return write_atomic(path, writer)
+__all__ = ["DPI", "ReportFigure", "plot_fi", "plot_gating", "plot_trace", "save_figure"]
 
 
 def plot_trace(
     result,
-    path: str | Path,
+    path: str | Path | None = None,
     *,
     neuron: int = 0,
     current_label: str = "",
     stimulus=None,
     current=None,
-) -> Path:
+) -> Path | ReportFigure:
     """Voltage with spikes, gates and stimulus on shared time axes.
 
     Parameters
     ----------
     result : SimulationResult or ReferenceResult-like
         Needs ``t``, ``traces``, ``spikes_of``, ``preset``, ``method``, ``dt``.
-    path : str or Path
+    path : str or Path, optional
+        Where to save the figure; without it the figure is returned (Jupyter shows it).
     neuron : int
         Row of the recorded traces to show.
     current_label : str
@@ -86,7 +73,7 @@ def plot_trace(
     if stimulus is None:
         stimulus = getattr(result, "stimulus", None) or getattr(result, "info", {}).get("stimulus")
     n_panels = 3 if stimulus is not None else 2
-    figure = Figure(figsize=(8, 5.5 + 1.5 * (n_panels - 2)))
+    figure = ReportFigure(figsize=(8, 5.5 + 1.5 * (n_panels - 2)))
     axes = figure.subplots(
         n_panels, 1, sharex=True, gridspec_kw={"height_ratios": [2, 1, 1][:n_panels]}
     )
@@ -178,7 +165,7 @@ _GATE_COLOURS = {"n": "tab:blue", "m": "tab:orange", "h": "tab:green"}
 _PRESET_STYLES = ("-", "--", ":", "-.")
 
 
-def plot_gating(curves, path: str | Path) -> Path:
+def plot_gating(curves, path: str | Path | None = None) -> Path | ReportFigure:
     """Lecture 7's "compare gating variables": x_inf and tau of n, m, h for several presets.
 
     Parameters
@@ -190,7 +177,7 @@ def plot_gating(curves, path: str | Path) -> Path:
     """
     from matplotlib.lines import Line2D
 
-    figure = Figure(figsize=(11, 4.8))
+    figure = ReportFigure(figsize=(11, 4.8))
     ax_x, ax_t = figure.subplots(1, 2)
     preset_handles = []
     for k, c in enumerate(curves):
@@ -231,7 +218,7 @@ def plot_gating(curves, path: str | Path) -> Path:
     return save_figure(figure, path)
 
 
-def plot_fi(fi, path: str | Path) -> Path:
+def plot_fi(fi, path: str | Path | None = None) -> Path | ReportFigure:
     """f-I curve, up sweep (from rest) and down sweep (from firing), bistable range shaded.
 
     Parameters
@@ -244,7 +231,7 @@ def plot_fi(fi, path: str | Path) -> Path:
     _, unit = fi.current_column
     label = "uA/cm$^2$" if fi.is_density else "nA"
     current = np.asarray(fi.currents / unit)
-    figure = Figure(figsize=(7.5, 4.8))
+    figure = ReportFigure(figsize=(7.5, 4.8))
     ax = figure.subplots()
     bistable = fi.bistable
     if bistable.any():

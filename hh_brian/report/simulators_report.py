@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 from brian2 import Quantity, ms
 from matplotlib import rcParams
-from matplotlib.figure import Figure
 
 from hh_brian.compare.simulators import (
     CSV_COLUMNS,
@@ -21,7 +20,7 @@ from hh_brian.compare.simulators import (
     SimulatorRow,
 )
 from hh_brian.report import tables
-from hh_brian.report.plotting import save_figure
+from hh_brian.report.figure import ReportFigure, save_figure
 
 #: Why each simulator's numbers differ from the gold solution (for the report).
 EXPLANATIONS = {
@@ -150,9 +149,11 @@ def markdown_report(comparison: SimulatorComparison) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plot_overlay(comparison: SimulatorComparison, path: str | Path) -> Path:
+def plot_overlay(
+    comparison: SimulatorComparison, path: str | Path | None = None
+) -> Path | ReportFigure:
     """Voltage traces overlaid on the gold solution, a zoom on the last spike, spike errors."""
-    figure = Figure(figsize=(11, 10.5), layout="constrained")
+    figure = ReportFigure(figsize=(11, 10.5), layout="constrained")
     axes = figure.subplots(3, 1)
     colours = dict(
         zip(SIMULATOR_NAMES, rcParams["axes.prop_cycle"].by_key()["color"], strict=False)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from brian2 import ms, mV
 
 from hh_brian.compare.crossval import EPS, KAPPA
 from hh_brian.compare.crossval_results import GOLD_FLOOR_MS, ORDER_MARGIN, CrossValidation
+
+if TYPE_CHECKING:
+    from hh_brian.report.figure import ReportFigure
 
 
 def _verdict(passed: bool) -> str:
@@ -107,13 +111,11 @@ def write_report(result: CrossValidation, path: str | Path) -> list[Path]:
     return [path, figure_path]
 
 
-def plot_orders(result: CrossValidation, path: str | Path) -> Path:
+def plot_orders(result: CrossValidation, path: str | Path | None = None) -> Path | ReportFigure:
     """Log-log error against dt for each method, with reference slopes."""
-    from matplotlib.figure import Figure
+    from hh_brian.report.figure import ReportFigure, save_figure
 
-    from hh_brian.report.plotting import save_figure
-
-    figure = Figure(figsize=(6.5, 4.5))
+    figure = ReportFigure(figsize=(6.5, 4.5))
     axis = figure.subplots()
     for o in result.orders:
         dts = np.asarray(o.dts_ms)

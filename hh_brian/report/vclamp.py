@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 from brian2 import ms, mV
-from matplotlib.figure import Figure
 
 from hh_brian.analysis.vclamp import (
     CONDUCTANCE_TAG,
@@ -24,7 +23,7 @@ from hh_brian.analysis.vclamp import (
     boltzmann,
 )
 from hh_brian.engines.clamp_trace import ClampTrace
-from hh_brian.report.plotting import save_figure
+from hh_brian.report.figure import ReportFigure, save_figure
 
 #: CSV name of the swept level, by protocol kind.
 LEVEL_COLUMN = {"steps": "v_step_mV", "prepulse": "v_prepulse_mV", "tail": "v_tail_mV"}
@@ -139,14 +138,14 @@ def traces_arrays(trace: ClampTrace) -> dict[str, np.ndarray]:
     return arrays
 
 
-def plot_vclamp(analysis: ClampAnalysis, path: str | Path) -> Path:
+def plot_vclamp(analysis: ClampAnalysis, path: str | Path | None = None) -> Path | ReportFigure:
     """Command and currents over time, the I-V curves, and the normalised curves with
     their Boltzmann fits (or the time constants, for tail families)."""
     trace = analysis.trace
     protocol = trace.protocol
     t_ms = np.asarray(trace.t / ms)
     levels = np.asarray(analysis.levels / mV)
-    figure = Figure(figsize=(11, 8))
+    figure = ReportFigure(figsize=(11, 8))
     (ax_cmd, ax_i), (ax_iv, ax_fit) = figure.subplots(2, 2)
     cmap = _colours(protocol.n_sweeps)
     total = np.asarray(trace.total_current() / CURRENT_UNIT)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 from brian2 import mV
@@ -84,23 +84,29 @@ def nmodl_problem(model) -> str | None:
 
 
 def mechanism_names() -> set[str]:
-    """Names of every density mechanism NEURON has loaded (built-in and compiled)."""
+    """Names of every density mechanism and point process NEURON has loaded."""
     h = _h()
-    types = h.MechanismType(0)
-    name = h.ref("")
     found = set()
-    for index in range(int(types.count())):
-        types.select(index)
-        types.selected(name)
-        found.add(name[0])
+    name = h.ref("")
+    for kind in (0, 1):  # density mechanisms, point processes
+        types = h.MechanismType(kind)
+        for index in range(int(types.count())):
+            types.select(index)
+            types.selected(name)
+            found.add(name[0])
     return found
 
 
-def load_mechanisms(models: Iterable) -> list[str]:
+#: Library directory -> mechanism names, for every library loaded by :func:`load_mechanisms`.
+LOADED_LIBRARIES: dict[str, frozenset[str]] = {}
+
+
+def load_mechanisms(models: Iterable, extra_texts: Mapping[str, str] | None = None) -> list[str]:
     """Make the generated mechanisms of *models* available in NEURON; return their suffixes.
 
-    The mechanisms NEURON does not have yet are compiled together (one ``nrnivmodl``
-    run, cached) and loaded as one library; a mechanism already loaded, from this or
+    *extra_texts* ({name: NMODL text}, e.g. synapse point processes) are compiled in the
+    same ``nrnivmodl`` run.  The mechanisms NEURON does not have yet are compiled together
+    (one run, cached) and loaded as one library; a mechanism already loaded, from this or
     any earlier library, is never loaded twice (NEURON refuses a duplicate name).
     """
     from hh_brian.render.nmodl import nmodl_mechanism
@@ -110,11 +116,13 @@ def load_mechanisms(models: Iterable) -> list[str]:
     import neuron
 
     printed = [nmodl_mechanism(model) for model in models]
+    texts = {**dict(printed), **(extra_texts or {})}
     have = mechanism_names()
-    missing = {suffix: text for suffix, text in printed if suffix not in have}
+    missing = {suffix: text for suffix, text in texts.items() if suffix not in have}
     if missing:
         directory = compile_texts(missing)
         neuron.load_mechanisms(str(directory), warn_if_already_loaded=False)
+        LOADED_LIBRARIES[str(directory)] = frozenset(missing)
     return [suffix for suffix, _ in printed]
 
 
