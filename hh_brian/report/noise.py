@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from matplotlib.figure import Figure
 
-from hh_brian.report.plotting import save_figure
+from hh_brian.report.figure import ReportFigure, save_figure
 
 _STYLE = {
     "markov": ("tab:blue", "o", "-"),
@@ -18,11 +17,14 @@ _STYLE = {
 }
 
 
-def plot_noise_sweep(rows: Sequence[dict], path: str | Path, *, title: str) -> Path:
+def plot_noise_sweep(
+    rows: Sequence[dict], path: str | Path | None = None, *, title: str = ""
+) -> Path | ReportFigure:
     """Three panels against membrane area (log axis), one curve per noise model; the
     deterministic model (``none``) is the dashed large-area limit.  *rows*: the
-    :func:`hh_brian.noise.sweep.noise_sweep` rows."""
-    figure = Figure(figsize=(11, 3.6), layout="constrained")
+    :func:`hh_brian.noise.sweep.noise_sweep` rows.  Returns the path written, or the
+    figure itself when *path* is None (a notebook)."""
+    figure = ReportFigure(figsize=(11, 3.6), layout="constrained")
     axes = figure.subplots(1, 3)
     kinds = list(dict.fromkeys(r["noise_model"] for r in rows))
     for kind in kinds:
