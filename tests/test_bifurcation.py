@@ -126,6 +126,7 @@ def squid_diagram():
     return full_squid_diagram("hh1952")
 
 
+@pytest.mark.slow  # the full squid diagram (~12 s), shared by six tests
 def test_the_squid_diagram_reproduces_the_published_values(squid_diagram):
     d = squid_diagram
     assert d.failure is None
@@ -147,6 +148,7 @@ def test_the_squid_diagram_reproduces_the_published_values(squid_diagram):
     assert 45 < fold.frequency_hz < 55
 
 
+@pytest.mark.slow  # the full squid diagram (~12 s), shared by six tests
 def test_the_cycle_branch_joins_the_two_hopf_points_with_the_right_stability(squid_diagram):
     (branch,) = squid_diagram.cycles
     assert branch.end == "hopf" and branch.p[0] == pytest.approx(9.775, abs=0.05)
@@ -159,12 +161,14 @@ def test_the_cycle_branch_joins_the_two_hopf_points_with_the_right_stability(squ
     assert fold < 6.3
 
 
+@pytest.mark.slow  # the full squid diagram (~12 s), shared by six tests
 def test_the_bistable_window_runs_from_the_fold_to_the_subcritical_hopf(squid_diagram):
     ((low, high),) = squid_diagram.bistable()
     assert low == pytest.approx(squid_diagram.points[0].p, abs=1e-9)
     assert high == pytest.approx(squid_diagram.points[3].p, abs=1e-9)
 
 
+@pytest.mark.slow  # the full squid diagram (~12 s), shared by six tests
 def test_points_csv_has_the_documented_columns(squid_diagram):
     rows = list(csv.reader(squid_diagram.points_csv().splitlines()))
     assert rows[0][:4] == ["kind", "I_inj_uA_per_cm2", "v_mV", "frequency_Hz"]
@@ -186,6 +190,7 @@ def test_points_csv_has_the_documented_columns(squid_diagram):
     assert fold[0] == "fold_of_cycles" and 20 < float(fold[7]) < 35
 
 
+@pytest.mark.slow  # the full squid diagram (~12 s), shared by six tests
 def test_branches_csv_lists_every_computed_point(squid_diagram):
     rows = list(csv.DictReader(squid_diagram.branches_csv().splitlines()))
     kinds = {row["kind"] for row in rows}
@@ -195,6 +200,7 @@ def test_branches_csv_lists_every_computed_point(squid_diagram):
     assert all(row["stable"] in ("0", "1") for row in rows)
 
 
+@pytest.mark.slow  # the full squid diagram (~12 s), shared by six tests
 def test_the_figure_is_written(squid_diagram, tmp_path):
     from hh_brian.report.bifurcation import plot_bifurcation
 

@@ -63,6 +63,7 @@ def test_exponential_euler_forms_agree(lecture_run):
     assert np.max(np.abs(ab - tau)) < 1e-8 * mV
 
 
+@pytest.mark.slow  # the whole demo, quick mode
 def test_demo_writes_a_fresh_folder_with_figures_and_summary(tmp_path, capsys):
     out = tmp_path / "demo"
     assert main(["demo", "--fast", "--out", str(out)]) == 0
