@@ -382,8 +382,9 @@ DEPARTURE_EFOLDS = 7.0
 #: compared below. ``bifurcation_diagram(...).bistable()`` over that range finds windows on
 #: two more built-in models, whose comparison is open (issue 17's note):
 #: lecture07_class_defaults, where the down sweep falls off the cycle up to 6 uA/cm^2
-#: above the fold (its basin shrinks to nothing there), and pyramidal, whose down sweep
-#: fires 0.015 uA/cm^2 below the diagram's homoclinic end. traub_miles, wang_buzsaki,
+#: above the fold (its basin shrinks to nothing there), and pyramidal, whose slow firing
+#: (periods 130-205 ms) needs a hold of seconds, and whose up sweep then leaves rest below
+#: the Hopf point (rest's basin narrows next to the homoclinic orbit). traub_miles, wang_buzsaki,
 #: destexhe_tc and the Pospischil cells have none there; connor_stevens' cycles from its
 #: Hopf point do not converge.
 BISTABLE_MODELS = ("hh1952", "dayan_abbott", "neuron_hh", "dayan_abbott_thermodynamic_n")
