@@ -198,3 +198,18 @@ def test_the_second_process_compiles_nothing_and_reads_the_rest(tmp_path):
         assert done.returncode == 0, done.stderr[-2000:]
         outputs.append(done.stdout.strip().splitlines()[-1])
     assert outputs[1] == "[]"
+
+
+def test_nmodl_libraries_live_in_the_same_cache_folder(tmp_path, monkeypatch):
+    import tempfile
+
+    from hh_brian.render.nmodl_build import cache_root
+
+    monkeypatch.setenv("HH_BRIAN_CACHE_DIR", str(tmp_path / "cache"))
+    assert cache_root() == tmp_path / "cache" / "nmodl"
+    # caching off: a temporary folder of this process, never a folder named "0"
+    monkeypatch.setenv("HH_BRIAN_CACHE", "0")
+    monkeypatch.chdir(tmp_path)
+    root = cache_root()
+    assert root.is_dir() and root.parent == Path(tempfile.gettempdir())
+    assert not (tmp_path / "0").exists()

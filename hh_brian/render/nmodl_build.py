@@ -4,8 +4,10 @@
 (:func:`hh_brian.render.nmodl.nmodl_mechanism`) into one folder and runs
 ``nrnivmodl`` once on it (it compiles a directory), giving one library.
 
-Compiled libraries are cached in ``$HH_BRIAN_CACHE/nmodl/<key>`` (default
-``~/.cache/hh-brian/nmodl``): ``<key>`` is the suffix for one mechanism and
+Compiled libraries are cached in ``nmodl/<key>`` of hh-brian's cache folder
+(:func:`hh_brian.core.diskcache.cache_folder`: ``~/.cache/hh-brian`` on Linux,
+``HH_BRIAN_CACHE_DIR`` moves it; with ``HH_BRIAN_CACHE=0`` each process builds in a
+temporary folder of its own): ``<key>`` is the suffix for one mechanism and
 ``hhb_set_<hash of the sorted suffixes>`` for several built together; a library is
 kept only if ``nrnivmodl`` produced ``libnrnmech.so``, so a cache hit means the texts
 compiled.  ``nrnivmodl`` ships with the ``neuron`` wheel (next to the venv's python);
@@ -22,14 +24,23 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable, Mapping
+from functools import cache
 from pathlib import Path
 
+from hh_brian.core.diskcache import cache_folder
 from hh_brian.render.nmodl import nmodl_mechanism
 
 
+@cache
+def _uncached_root() -> Path:
+    """This process's build folder when caching is off (``HH_BRIAN_CACHE=0``)."""
+    return Path(tempfile.mkdtemp(prefix="hh-brian-nmodl-"))
+
+
 def cache_root() -> Path:
-    base = os.environ.get("HH_BRIAN_CACHE") or Path.home() / ".cache" / "hh-brian"
-    return Path(base) / "nmodl"
+    """The folder holding the compiled mechanism libraries (see the module docstring)."""
+    folder = cache_folder()
+    return _uncached_root() if folder is None else folder / "nmodl"
 
 
 def nrnivmodl_path() -> str:
