@@ -315,3 +315,17 @@ def test_cobahh_rates_match_brian2_protocol():
     assert ours.rate_exc == pytest.approx(brian_exc, abs=8.0)
     assert ours.rate_inh == pytest.approx(brian_inh, abs=8.0)
     assert 1.0 < ours.cv_exc < 3.0  # irregular, bursty firing (measured 1.9-2.1)
+
+
+def test_cli_cobahh_a_failing_figure_leaves_no_archive(tmp_path, monkeypatch, capsys):
+    import hh_brian.report.network as report
+
+    def broken(result, path=None, title="COBAHH"):
+        raise OSError("disk full while drawing")
+
+    monkeypatch.setattr(report, "plot_network", broken)
+    out, png = tmp_path / "net.npz", tmp_path / "raster.png"
+    argv = ["network", "cobahh", "--n-neurons", "20", "--duration", "5*ms"]
+    status = main([*argv, "--out", str(out), "--plot", str(png)])
+    assert status != 0 and "Traceback" not in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no archive, no temporary

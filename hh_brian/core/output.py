@@ -137,16 +137,18 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
     return write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
-def write_npz_atomic(path: str | os.PathLike, arrays: Mapping[str, object]) -> Path:
-    """Write a NumPy ``.npz`` archive atomically."""
-
+def write_npz(path: str | os.PathLike, arrays: Mapping[str, object]) -> None:
+    """Write a NumPy ``.npz`` archive to *path* as given (e.g. a temporary of
+    :func:`atomic_paths`); ``np.savez`` would append ``.npz`` to a path without it."""
     import numpy as np
 
-    def writer(temporary: Path) -> None:
-        with open(temporary, "wb") as handle:
-            np.savez(handle, **arrays)
+    with open(path, "wb") as handle:
+        np.savez(handle, **arrays)
 
-    return write_atomic(path, writer)
+
+def write_npz_atomic(path: str | os.PathLike, arrays: Mapping[str, object]) -> Path:
+    """Write a NumPy ``.npz`` archive atomically."""
+    return write_atomic(path, lambda temporary: write_npz(temporary, arrays))
 
 
 def versions() -> dict[str, str]:

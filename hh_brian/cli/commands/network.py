@@ -137,10 +137,11 @@ def _cobahh(args: argparse.Namespace) -> int:
     from hh_brian.core.expressions import quantity_from_text
     from hh_brian.core.output import (
         PLOT_SUFFIXES,
+        atomic_paths,
         check_output_path,
         meta_json,
         versions,
-        write_npz_atomic,
+        write_npz,
     )
     from hh_brian.network.cobahh import DT, result_arrays, run_cobahh
 
@@ -182,11 +183,13 @@ def _cobahh(args: argparse.Namespace) -> int:
         "versions": versions(),
     }
     arrays["meta_json"] = meta_json(meta)
-    write_npz_atomic(out, arrays)
-    if plot:
-        from hh_brian.report.network import plot_network
+    # The archive and the figure together or neither: a figure that fails leaves no NPZ.
+    with atomic_paths(*([out, plot] if plot else [out])) as temporaries:
+        write_npz(temporaries[0], arrays)
+        if plot:
+            from hh_brian.report.network import plot_network
 
-        plot_network(result, plot)
+            plot_network(result, temporaries[1])
     set_summary(
         args,
         f"wrote {out} (COBAHH {args.n_neurons} neurons, {float(duration / second):g} s, "
