@@ -34,6 +34,17 @@ def load_preset(name: str, settings: Sequence[str] | None):
     return load_model(name).derive(parse_settings(settings))
 
 
+def add_memory_limit(parser: argparse.ArgumentParser, what: str = "a run") -> None:
+    """The ``--memory-limit MiB`` option (default 1024): refuse *what* recording more."""
+    parser.add_argument(
+        "--memory-limit",
+        type=float,
+        default=1024.0,
+        metavar="MiB",
+        help=f"refuse {what} that would record more (default 1024)",
+    )
+
+
 def add_set(parser: argparse.ArgumentParser) -> None:
     """The repeatable ``--set NAME=EXPR`` option."""
     parser.add_argument(

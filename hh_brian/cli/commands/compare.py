@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from hh_brian.cli import checks
 from hh_brian.cli.checks import OUT_CSV, PLOT, REPORT, check_positive
-from hh_brian.cli.options import add_set, load_preset, naming_flags
+from hh_brian.cli.options import add_memory_limit, add_set, load_preset, naming_flags
 from hh_brian.cli.progress import set_summary
 from hh_brian.cli.registry import EXIT_OK, register
 from hh_brian.core.errors import HHBrianInputError
@@ -63,13 +63,7 @@ def add_common_arguments(
     parser.add_argument("--out", required=True, help="table, .csv")
     parser.add_argument("--plot", help=plot_help)
     parser.add_argument("--report", help="Markdown report, .md")
-    parser.add_argument(
-        "--memory-limit",
-        type=float,
-        default=1024.0,
-        metavar="MiB",
-        help="refuse runs that would record more (default 1024)",
-    )
+    add_memory_limit(parser, "runs")
     add_set(parser)
 
 

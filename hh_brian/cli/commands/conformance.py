@@ -20,7 +20,7 @@ from hh_brian.cli.commands.compare import (
     split_list,
     write_outputs,
 )
-from hh_brian.cli.options import add_set, load_preset, naming_flags
+from hh_brian.cli.options import add_memory_limit, add_set, load_preset, naming_flags
 from hh_brian.cli.registry import EXIT_FAILED, EXIT_OK, register
 from hh_brian.core.errors import HHBrianInputError
 
@@ -63,13 +63,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--out", required=True, help="table, .csv")
     parser.add_argument("--plot", help="figure: traces and error/bound ratios (.png, .svg, .pdf)")
     parser.add_argument("--report", help="Markdown report, .md")
-    parser.add_argument(
-        "--memory-limit",
-        type=float,
-        default=1024.0,
-        metavar="MiB",
-        help="refuse runs that would record more (default 1024)",
-    )
+    add_memory_limit(parser, "runs")
     add_set(parser)
     return parser
 

@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from hh_brian.cli.checks import OUT_CSV, PLOT, check_method, check_outputs, check_positive
-from hh_brian.cli.options import add_set, load_preset, naming_flags
+from hh_brian.cli.options import add_memory_limit, add_set, load_preset, naming_flags
 from hh_brian.cli.progress import set_summary
 from hh_brian.cli.registry import EXIT_OK, register
 from hh_brian.core.errors import HHBrianInputError
@@ -49,13 +49,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--dt", default="0.01*ms", help="time step (0.01*ms)")
     parser.add_argument("--out", required=True, help="output table, .csv")
     parser.add_argument("--plot", help="figure file (.png, .svg or .pdf)")
-    parser.add_argument(
-        "--memory-limit",
-        type=float,
-        default=1024.0,
-        metavar="MiB",
-        help="refuse a sweep that would record more (default 1024)",
-    )
+    add_memory_limit(parser, "a sweep")
     add_set(parser)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from hh_brian.cli.checks import OUT_CSV, PLOT, check_method, check_outputs, check_positive
-from hh_brian.cli.options import add_set, load_preset, naming_flags
+from hh_brian.cli.options import add_memory_limit, add_set, load_preset, naming_flags
 from hh_brian.cli.progress import set_summary
 from hh_brian.cli.registry import EXIT_OK, register
 from hh_brian.core.errors import HHBrianInputError
@@ -65,13 +65,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--fits", help="reversals and Boltzmann fits, .csv")
     parser.add_argument("--plot", help="figure file (.png, .svg or .pdf)")
     parser.add_argument("--traces", help="every trace, sweeps x samples, .npz")
-    parser.add_argument(
-        "--memory-limit",
-        type=float,
-        default=1024.0,
-        metavar="MiB",
-        help="refuse a run that would record more (default 1024)",
-    )
+    add_memory_limit(parser)
     add_set(parser)
 
 
