@@ -145,7 +145,14 @@ class BifurcationDiagram:
 
     def stable_cycles(self) -> list[tuple[float, float]]:
         """Parameter intervals with a stable cycle."""
-        kinds = ("fold_of_cycles", "hopf_subcritical", "hopf_supercritical", "hopf", "snic")
+        kinds = (
+            "fold_of_cycles",
+            "hopf_subcritical",
+            "hopf_supercritical",
+            "hopf",
+            "snic",
+            "homoclinic",
+        )
         return [i for b in self.cycles for i in self._intervals(b.p, b.stable, kinds)]
 
     def bistable(self) -> list[tuple[float, float]]:
