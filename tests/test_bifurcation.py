@@ -281,6 +281,21 @@ def test_a_failed_continuation_says_where_and_why_and_keeps_what_was_computed(tm
     assert "equilibrium" in branches.read_text()
 
 
+@pytest.mark.slow
+def test_a_failed_branch_does_not_stop_the_others():
+    # connor_stevens has a sliver of stable equilibria at 7.870-7.882 uA/cm^2 that ends in
+    # a subcritical Hopf point; its unstable cycles do not converge. The firing branch,
+    # found by simulation at the top of the range, is still followed down to its onset.
+    d = bifurcation_diagram(get_model("connor_stevens"), "I_inj", 0 * DENSITY, 12 * DENSITY)
+    assert "no small cycle converged next to the Hopf point at p = 7.88165" in d.failure
+    (hopf,) = d.of_kind("hopf_subcritical")
+    (firing,) = d.cycles
+    assert firing.start == "simulation at 12" and firing.end == "period"
+    assert firing.stable.all() and firing.p.min() > hopf.p
+    assert "continuation failed" not in firing.message
+    assert "FAILED: no small cycle converged" in d.summary()
+
+
 def test_the_command_writes_points_branches_and_figure(tmp_path, capsys):
     out, branches, plot = tmp_path / "p.csv", tmp_path / "b.csv", tmp_path / "d.png"
     code, stdout, _ = run(

@@ -8,7 +8,10 @@ end of a branch whose period diverges: a SNIC (saddle-node on invariant circle)
 when it ends on a saddle-node of equilibria, else a homoclinic orbit.
 
 A continuation that fails does not raise: the diagram keeps what was computed and
-says where and why in :attr:`BifurcationDiagram.failure`.
+says where and why in :attr:`BifurcationDiagram.failure` (the first failure).  The
+branches of cycles are independent of one another, so one that fails at its Hopf point
+does not stop the others, nor the search for firing at the top of the range; a branch
+of equilibria that fails stops the search for cycles (its Hopf points may be missing).
 """
 
 from __future__ import annotations
@@ -146,14 +149,16 @@ def _compute(field, spec, low, high, settings, started) -> BifurcationDiagram:
     reached: set[int] = set()
     options = {"newton_iterations": settings.newton_iterations, "max_orbits": settings.max_orbits}
     runs = []
+    equilibria_failed = failure is not None
     for index, hopf in enumerate(hopfs):
-        if index in reached or failure:
+        if index in reached or equilibria_failed:
             continue
         try:
             run = follow_cycles(field, hopf, hopfs, low, high, **options)
         except ContinuationFailure as exc:
-            failure = str(exc)
-            break
+            # Reported; the other branches do not depend on this one and are still followed.
+            failure = failure or str(exc)
+            continue
         runs.append(run)
         if run[0].end == "hopf":
             nearest = min(
@@ -163,7 +168,8 @@ def _compute(field, spec, low, high, settings, started) -> BifurcationDiagram:
             reached.add(nearest)
     # Firing at the top of the range on no branch from a Hopf point (a SNIC onset whose
     # Hopf point lies beyond the range, a cell with no stable rest): seed by simulation.
-    if not failure and not any(run[0].p.max() >= high - 1e-9 * (high - low) for run in runs):
+    at_top = any(run[0].p.max() >= high - 1e-9 * (high - low) for run in runs)
+    if not equilibria_failed and not at_top:
         run = follow_cycles_from_simulation(field, high, hopfs, low, high, **options)
         if run is not None:
             runs.append(run)
