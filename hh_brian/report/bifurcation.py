@@ -87,6 +87,7 @@ def _draw_points(
     lo, hi = window or (diagram.start, diagram.stop)
     spacing = 0.04 * (hi - lo)
     last_labelled, stagger = -np.inf, 0
+    snics = {point.p for point in diagram.points if point.kind == "snic"}
     for point in diagram.points:
         marker, label = STYLE.get(point.kind, ("x", point.kind))
         if point.kind in ("fold_of_cycles", "homoclinic"):
@@ -108,12 +109,16 @@ def _draw_points(
             continue
         if exclude and exclude[0] <= point.p <= exclude[1]:
             continue
+        if point.kind == "saddle_node" and point.p in snics:
+            continue  # the SNIC's label names the same point
         stagger = stagger + 1 if point.p - last_labelled < spacing else 0
         last_labelled = point.p
+        # close labels alternate below and above their points, to stay near them
+        below, row = stagger % 2 == 0, stagger // 2
         ax.annotate(
             f"{label} {point.p:.4g}",
-            (point.p, min(ys)),
-            xytext=(4, -12 - 10 * stagger),
+            (point.p, min(ys) if below else max(ys)),
+            xytext=(4, -12 - 10 * row if below else 5 + 10 * row),
             textcoords="offset points",
             ha="left",
             fontsize=7,
@@ -193,7 +198,14 @@ def plot_bifurcation(diagram, path: str | Path | None = None) -> Path | ReportFi
         ax.fill_between([], [], color="gold", alpha=0.3, label="bistable: rest and firing")
     ax.legend(loc="upper right", fontsize=7, frameon=False)
     if diagram.failure:
-        ax.text(0.01, 0.01, "incomplete: " + diagram.failure, transform=ax.transAxes, fontsize=6)
+        ax.text(
+            0.01,
+            0.99,
+            "incomplete: " + diagram.failure,
+            transform=ax.transAxes,
+            fontsize=6,
+            va="top",
+        )
     return save_figure(figure, path)
 
 
