@@ -404,10 +404,10 @@ DEPARTURE_EFOLDS = 7.0
 #: point), the lecture's class defaults (the same, at 23-45 uA/cm^2) and pyramidal (a
 #: homoclinic orbit below a subcritical Hopf point, 0.374-0.400 uA/cm^2).
 #: ``bifurcation_diagram(...).bistable()`` finds none for traub_miles, wang_buzsaki,
-#: destexhe_tc and the Pospischil cells, nor for connor_stevens over 0-20 uA/cm^2 (its
-#: firing starts at 8.1-8.3, where rest has gone; over 0-30 the continuation stops at a
+#: destexhe_tc and the Pospischil cells, nor for connor_stevens: its firing starts at the
+#: SNIC at 8.114 uA/cm^2, where rest has gone (its diagram over 0-30 also reports a
 #: subcritical Hopf point at 7.88165 on a sliver of stable equilibria, 7.870-7.882, whose
-#: unstable cycles do not converge: issue 17's note).
+#: unstable cycles do not converge: test_a_failed_branch_does_not_stop_the_others).
 BISTABLE_MODELS = (
     "hh1952",
     "dayan_abbott",
