@@ -506,6 +506,8 @@ def fi_protocol_for(diagram, window):
     - The down sweep is primed in the middle of the window, where the diagram has a stable
       cycle beside rest, for PRIME_SPIKES + 1 of its periods; a switch from there to any
       grid current in the window is at most half the window's width.
+
+    The hold and the priming are never shorter than before (HOLD_MS; fi_curve's 100 ms).
     """
     from hh_brian.analysis.fi_protocol import MEASURE_FRACTION, PRIME_SPIKES
 
