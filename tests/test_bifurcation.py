@@ -482,6 +482,12 @@ def _ghost_passage_ms(diagram, fold, grid):
     return np.where(grid < fold.p, passage, np.inf)
 
 
+def _point_at(diagram, p, *kinds):
+    """The one special point of *kinds* at *p*, an end of a bistable window."""
+    (point,) = [q for q in diagram.of_kind(*kinds) if abs(q.p - p) < 1e-9]
+    return point
+
+
 def _rest_growth_rates(diagram, grid, v_start):
     """Largest real part of the Jacobian's eigenvalues (1/ms) of the equilibrium followed
     along *grid* from the one nearest *v_start* (mV, model's convention): one sheet of
@@ -512,7 +518,7 @@ def fi_protocol_for(diagram, window):
     from hh_brian.analysis.fi_protocol import MEASURE_FRACTION, PRIME_SPIKES
 
     low, high = window
-    (hopf,) = [q for q in diagram.of_kind("hopf_subcritical") if abs(q.p - high) < 1e-9]
+    hopf = _point_at(diagram, high, "hopf_subcritical")
     (rate_low,) = _rest_growth_rates(diagram, np.array([high, low]), hopf.v)[1:]
     relax_ms = DEPARTURE_EFOLDS / -rate_low
     middle = 0.5 * (low + high)
@@ -567,7 +573,7 @@ def test_the_bistable_window_agrees_with_the_two_direction_fi_curve(name):
     # period is finite and both give the first grid current above the fold; next to a
     # homoclinic orbit it diverges.
     window_ms = MEASURE_FRACTION * hold_ms
-    (end,) = [q for q in d.of_kind("fold_of_cycles", "homoclinic") if abs(q.p - low) < 1e-9]
+    end = _point_at(d, low, "fold_of_cycles", "homoclinic")
     ghost = _ghost_passage_ms(d, end, grid) if end.kind == "fold_of_cycles" else 0 * grid
     below = firing_down[firing_down < low]
     settle_ms = (1 - MEASURE_FRACTION) * hold_ms
@@ -583,7 +589,7 @@ def test_the_bistable_window_agrees_with_the_two_direction_fi_curve(name):
     # in the window); and it fires by the first grid current where rest grows fast
     # enough: from the ramp's lag (~0.01 mV) to a spike (~10 mV) is ~7 e-folds, to be
     # done within the first half of the hold; just above the Hopf point the growth is ~0.
-    (hopf,) = [q for q in d.of_kind("hopf_subcritical") if abs(q.p - high) < 1e-9]
+    hopf = _point_at(d, high, "hopf_subcritical")
     below_hopf = grid[grid < high][::-1]
     span_ms = window_ms - 2 * hopf.period_ms  # first to last complete cycle, at least
     resolution = -np.log(SUSTAINED_RATIO) / span_ms
